@@ -1,0 +1,5 @@
+import sys
+
+from originlink.cli import main
+
+sys.exit(main())
