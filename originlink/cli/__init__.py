@@ -12,7 +12,7 @@ import sys
 
 # Each name is a module in this package exposing `register(subparsers)`; the registered
 # sub-command sets `func(args) -> int` as its handler.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["schema", "document", "assess", "psr"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""OriginLink service internals: routes (blueprints), auth, errors, storage, lifecycle, outbox."""

@@ -1,0 +1,56 @@
+"""Storage behind one interface (`Store`), two adapters: SQLite (embedded default) and DynamoDB.
+
+Every write that changes a certificate goes through `Store.commit(WriteBatch)`: new certificates,
+their events, updates of existing certificates (only if the stored version is the one read:
+optimistic locking), the idempotency record and outbox entries — all or nothing.
+"""
+
+from __future__ import annotations
+
+from .records import (
+    ApiKey,
+    CertificateRecord,
+    Event,
+    Exporter,
+    IdempotencyRecord,
+    OutboxEntry,
+    RecordUpdate,
+    WriteBatch,
+)
+from .store import (
+    Conflict,
+    IdempotencyKeyTaken,
+    Store,
+    StoreError,
+    VersionConflict,
+)
+
+__all__ = [
+    "ApiKey",
+    "CertificateRecord",
+    "Conflict",
+    "Event",
+    "Exporter",
+    "IdempotencyKeyTaken",
+    "IdempotencyRecord",
+    "OutboxEntry",
+    "RecordUpdate",
+    "Store",
+    "StoreError",
+    "VersionConflict",
+    "WriteBatch",
+    "open_store",
+]
+
+
+def open_store(kind: str, **options) -> Store:
+    """`sqlite` (options: path) or `dynamodb` (options: table, client)."""
+    if kind == "sqlite":
+        from .sqlite import SqliteStore
+
+        return SqliteStore(options["path"])
+    if kind == "dynamodb":
+        from .dynamodb import DynamoStore
+
+        return DynamoStore(options["table"], client=options.get("client"))
+    raise ValueError(f"unknown storage kind {kind!r} (sqlite | dynamodb)")

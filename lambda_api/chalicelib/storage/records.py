@@ -1,0 +1,121 @@
+"""What is stored. Plain dataclasses; adapters serialise them as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Exporter:
+    id: str
+    name: str
+    created_at: str
+
+
+@dataclass
+class ApiKey:
+    """An exporter's API key. Only the SHA-256 of the key is stored; `hint` is its last 4
+    characters so people can tell keys apart in `keys list`."""
+
+    key_id: str
+    key_hash: str
+    exporter_id: str
+    hint: str
+    created_at: str
+    revoked_at: str | None = None
+
+
+@dataclass
+class CertificateRecord:
+    id: str
+    exporter_id: str
+    public_id: str  # >= 128 random bits, used in public verification links
+    access_code: str  # unlocks the full certificate on the public page
+    state: str
+    version: int  # = seq of the last event; optimistic-locking token
+    number: str
+    invoice_numbers: list[str]
+    document: dict  # the certificate, JSON mode (decimals as strings)
+    digest: str  # "sha256:<hex>" of the canonical JSON (RFC 8785)
+    jws: str  # compact JWS ES256 over the attestation claims (digest, exporter, time)
+    kid: str
+    created_at: str
+    updated_at: str
+    last_event_hash: str
+    replaces: str | None = None
+    replaced_by: str | None = None
+    copy_of: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Event:
+    """One append-only lifecycle event; `hash` covers every other field including `prev_hash`,
+    so the events of a certificate form a hash chain."""
+
+    certificate_id: str
+    seq: int
+    type: str
+    state: str
+    at: str
+    actor: str
+    detail: dict[str, Any]
+    prev_hash: str | None
+    hash: str
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class IdempotencyRecord:
+    exporter_id: str
+    key: str
+    request_hash: str
+    status: int
+    body: str  # the exact response body, replayed as is
+    created_at: str
+    certificate_id: str | None = None
+
+
+@dataclass
+class OutboxEntry:
+    id: str
+    certificate_id: str
+    exporter_id: str
+    kind: str  # "forward": send to the destination customs
+    destination: str  # importing Party (ISO alpha-2)
+    status: str  # pending | done | dead
+    attempts: int
+    created_at: str
+    next_attempt_at: str
+    lease_until: str | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class RecordUpdate:
+    """A certificate's new state, written only if its stored version is `expected_version`."""
+
+    record: CertificateRecord
+    expected_version: int
+    events: list[Event]
+
+
+@dataclass
+class WriteBatch:
+    """Everything one request changes, committed in one transaction."""
+
+    creates: list[tuple[CertificateRecord, list[Event]]] = field(default_factory=list)
+    updates: list[RecordUpdate] = field(default_factory=list)
+    idempotency: IdempotencyRecord | None = None
+    outbox: list[OutboxEntry] = field(default_factory=list)
+
+
+def from_dict(cls, data: dict):
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

@@ -1,0 +1,345 @@
+"""SQLite adapter: the embedded default. WAL journal, one connection per thread, every write
+in a `BEGIN IMMEDIATE` transaction (writers queue instead of failing), synchronous=FULL so a
+committed answer survives a crash or restart."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from .records import (
+    ApiKey,
+    CertificateRecord,
+    Event,
+    Exporter,
+    IdempotencyRecord,
+    OutboxEntry,
+    WriteBatch,
+    from_dict,
+)
+from .store import Conflict, IdempotencyKeyTaken, VersionConflict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS exporters (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, exporter_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates (
+    id TEXT PRIMARY KEY, exporter_id TEXT NOT NULL, public_id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS certificates_by_exporter
+    ON certificates (exporter_id, created_at, id);
+CREATE TABLE IF NOT EXISTS certificate_invoices (
+    number TEXT NOT NULL, invoice_number TEXT NOT NULL, certificate_id TEXT NOT NULL,
+    PRIMARY KEY (number, invoice_number, certificate_id));
+CREATE TABLE IF NOT EXISTS events (
+    certificate_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (certificate_id, seq));
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (
+    exporter_id TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (exporter_id, key));
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, next_attempt_at TEXT NOT NULL,
+    lease_until TEXT, created_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+"""
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj.to_dict() if hasattr(obj, "to_dict") else vars(obj), sort_keys=True)
+
+
+class _Rollback(Exception):
+    pass
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        conn = self._conn()
+        conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _write(self, fn):
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    # exporters and keys -------------------------------------------------------------------
+    def create_exporter(self, exporter: Exporter) -> None:
+        def do(conn):
+            try:
+                conn.execute(
+                    "INSERT INTO exporters (id, name, created_at) VALUES (?, ?, ?)",
+                    (exporter.id, exporter.name, exporter.created_at),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"exporter {exporter.name!r} already exists") from exc
+
+        self._write(do)
+
+    def get_exporter(self, exporter_id: str) -> Exporter | None:
+        row = (
+            self._conn()
+            .execute("SELECT id, name, created_at FROM exporters WHERE id = ?", (exporter_id,))
+            .fetchone()
+        )
+        return Exporter(*row) if row else None
+
+    def get_exporter_by_name(self, name: str) -> Exporter | None:
+        row = (
+            self._conn()
+            .execute("SELECT id, name, created_at FROM exporters WHERE name = ?", (name,))
+            .fetchone()
+        )
+        return Exporter(*row) if row else None
+
+    def list_exporters(self) -> list[Exporter]:
+        rows = self._conn().execute("SELECT id, name, created_at FROM exporters ORDER BY name")
+        return [Exporter(*row) for row in rows]
+
+    def put_api_key(self, key: ApiKey) -> None:
+        def do(conn):
+            try:
+                conn.execute(
+                    "INSERT INTO api_keys (key_id, key_hash, exporter_id, created_at, data)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (key.key_id, key.key_hash, key.exporter_id, key.created_at, _dump(key)),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise Conflict("API key already exists") from exc
+
+        self._write(do)
+
+    def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = (
+            self._conn()
+            .execute("SELECT data FROM api_keys WHERE key_hash = ?", (key_hash,))
+            .fetchone()
+        )
+        return from_dict(ApiKey, json.loads(row[0])) if row else None
+
+    def list_api_keys(self, exporter_id: str | None = None) -> list[ApiKey]:
+        sql, args = "SELECT data FROM api_keys", ()
+        if exporter_id is not None:
+            sql, args = sql + " WHERE exporter_id = ?", (exporter_id,)
+        rows = self._conn().execute(sql + " ORDER BY created_at, key_id", args)
+        return [from_dict(ApiKey, json.loads(r[0])) for r in rows]
+
+    def revoke_api_key(self, key_id: str, at: str) -> bool:
+        def do(conn):
+            row = conn.execute("SELECT data FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+            if row is None:
+                return False
+            key = from_dict(ApiKey, json.loads(row[0]))
+            if key.revoked_at is None:
+                key.revoked_at = at
+                conn.execute(
+                    "UPDATE api_keys SET data = ? WHERE key_id = ?", (_dump(key), key_id)
+                )
+            return True
+
+        return self._write(do)
+
+    # certificates -----------------------------------------------------------------------
+    def commit(self, batch: WriteBatch) -> None:
+        def do(conn):
+            idem = batch.idempotency
+            if idem is not None:
+                try:
+                    conn.execute(
+                        "INSERT INTO idempotency (exporter_id, key, data) VALUES (?, ?, ?)",
+                        (idem.exporter_id, idem.key, _dump(idem)),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise IdempotencyKeyTaken(idem.key) from exc
+            for record, events in batch.creates:
+                try:
+                    conn.execute(
+                        "INSERT INTO certificates (id, exporter_id, public_id, version,"
+                        " created_at, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            record.id,
+                            record.exporter_id,
+                            record.public_id,
+                            record.version,
+                            record.created_at,
+                            _dump(record),
+                        ),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise Conflict(f"certificate {record.id} already exists") from exc
+                conn.executemany(
+                    "INSERT OR IGNORE INTO certificate_invoices VALUES (?, ?, ?)",
+                    [(record.number, inv, record.id) for inv in record.invoice_numbers],
+                )
+                self._insert_events(conn, events)
+            for update in batch.updates:
+                cur = conn.execute(
+                    "UPDATE certificates SET version = ?, data = ? WHERE id = ? AND version = ?",
+                    (
+                        update.record.version,
+                        _dump(update.record),
+                        update.record.id,
+                        update.expected_version,
+                    ),
+                )
+                if cur.rowcount != 1:
+                    raise VersionConflict(update.record.id)
+                self._insert_events(conn, update.events)
+            for entry in batch.outbox:
+                conn.execute(
+                    "INSERT INTO outbox (id, status, next_attempt_at, lease_until, created_at,"
+                    " data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        entry.id,
+                        entry.status,
+                        entry.next_attempt_at,
+                        entry.lease_until,
+                        entry.created_at,
+                        _dump(entry),
+                    ),
+                )
+
+        self._write(do)
+
+    @staticmethod
+    def _insert_events(conn, events: list[Event]) -> None:
+        try:
+            conn.executemany(
+                "INSERT INTO events (certificate_id, seq, data) VALUES (?, ?, ?)",
+                [(e.certificate_id, e.seq, _dump(e)) for e in events],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise VersionConflict(events[0].certificate_id if events else "") from exc
+
+    def get_certificate(self, exporter_id: str, certificate_id: str) -> CertificateRecord | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT data FROM certificates WHERE id = ? AND exporter_id = ?",
+                (certificate_id, exporter_id),
+            )
+            .fetchone()
+        )
+        return from_dict(CertificateRecord, json.loads(row[0])) if row else None
+
+    def list_certificates(
+        self, exporter_id: str, *, limit: int = 50, after: str | None = None
+    ) -> tuple[list[CertificateRecord], str | None]:
+        created, cid = after.split("|", 1) if after and "|" in after else ("", "")
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT data, created_at, id FROM certificates WHERE exporter_id = ?"
+                " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+                (exporter_id, created, cid, limit + 1),
+            )
+            .fetchall()
+        )
+        records = [from_dict(CertificateRecord, json.loads(r[0])) for r in rows[:limit]]
+        cursor = f"{rows[limit - 1][1]}|{rows[limit - 1][2]}" if len(rows) > limit else None
+        return records, cursor
+
+    def list_events(self, certificate_id: str) -> list[Event]:
+        rows = self._conn().execute(
+            "SELECT data FROM events WHERE certificate_id = ? ORDER BY seq", (certificate_id,)
+        )
+        return [from_dict(Event, json.loads(r[0])) for r in rows]
+
+    def get_idempotency(self, exporter_id: str, key: str) -> IdempotencyRecord | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT data FROM idempotency WHERE exporter_id = ? AND key = ?",
+                (exporter_id, key),
+            )
+            .fetchone()
+        )
+        return from_dict(IdempotencyRecord, json.loads(row[0])) if row else None
+
+    def get_by_public_id(self, public_id: str) -> CertificateRecord | None:
+        row = (
+            self._conn()
+            .execute("SELECT data FROM certificates WHERE public_id = ?", (public_id,))
+            .fetchone()
+        )
+        return from_dict(CertificateRecord, json.loads(row[0])) if row else None
+
+    def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
+        rows = self._conn().execute(
+            "SELECT c.data FROM certificate_invoices i JOIN certificates c"
+            " ON c.id = i.certificate_id WHERE i.number = ? AND i.invoice_number = ?"
+            " ORDER BY c.created_at, c.id",
+            (number, invoice_number),
+        )
+        return [from_dict(CertificateRecord, json.loads(r[0])) for r in rows]
+
+    # outbox -----------------------------------------------------------------------------
+    def list_outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]:
+        sql, args = "SELECT data FROM outbox", ()
+        if status:
+            sql, args = sql + " WHERE status = ?", (status,)
+        rows = self._conn().execute(sql + " ORDER BY created_at, id LIMIT ?", (*args, limit))
+        return [from_dict(OutboxEntry, json.loads(r[0])) for r in rows]
+
+    def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]:
+        def do(conn):
+            rows = conn.execute(
+                "SELECT data FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+                " AND (lease_until IS NULL OR lease_until <= ?)"
+                " ORDER BY next_attempt_at, id LIMIT ?",
+                (now, now, limit),
+            ).fetchall()
+            leased = []
+            for (data,) in rows:
+                entry = from_dict(OutboxEntry, json.loads(data))
+                entry.lease_until = lease_until
+                conn.execute(
+                    "UPDATE outbox SET lease_until = ?, data = ? WHERE id = ?",
+                    (lease_until, _dump(entry), entry.id),
+                )
+                leased.append(entry)
+            return leased
+
+        return self._write(do)
+
+    def finish_outbox(self, entry: OutboxEntry) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE outbox SET status = ?, next_attempt_at = ?, lease_until = ?, data = ?"
+                " WHERE id = ?",
+                (entry.status, entry.next_attempt_at, entry.lease_until, _dump(entry), entry.id),
+            )
+        )

@@ -1,0 +1,68 @@
+"""The storage interface both adapters implement (and one contract test suite checks)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .records import (
+    ApiKey,
+    CertificateRecord,
+    Event,
+    Exporter,
+    IdempotencyRecord,
+    OutboxEntry,
+    WriteBatch,
+)
+
+
+class StoreError(Exception):
+    pass
+
+
+class Conflict(StoreError):
+    """A uniqueness rule would be broken (e.g. an exporter name already taken)."""
+
+
+class IdempotencyKeyTaken(Conflict):
+    """Another request with this Idempotency-Key committed first; nothing of this batch was
+    written."""
+
+
+class VersionConflict(Conflict):
+    """The certificate changed since it was read; nothing of this batch was written."""
+
+
+class Store(Protocol):
+    # exporters and their API keys
+    def create_exporter(self, exporter: Exporter) -> None: ...
+    def get_exporter(self, exporter_id: str) -> Exporter | None: ...
+    def get_exporter_by_name(self, name: str) -> Exporter | None: ...
+    def list_exporters(self) -> list[Exporter]: ...
+    def put_api_key(self, key: ApiKey) -> None: ...
+    def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def list_api_keys(self, exporter_id: str | None = None) -> list[ApiKey]: ...
+    def revoke_api_key(self, key_id: str, at: str) -> bool: ...
+
+    # certificates, events, idempotency, outbox: written together
+    def commit(self, batch: WriteBatch) -> None: ...
+
+    # reads; certificates are always scoped to their exporter
+    def get_certificate(self, exporter_id: str, certificate_id: str) -> CertificateRecord | None:
+        ...
+
+    def list_certificates(
+        self, exporter_id: str, *, limit: int = 50, after: str | None = None
+    ) -> tuple[list[CertificateRecord], str | None]: ...
+
+    def list_events(self, certificate_id: str) -> list[Event]: ...
+    def get_idempotency(self, exporter_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    # public verification lookups (no exporter scope: the verifier decides what to show)
+    def get_by_public_id(self, public_id: str) -> CertificateRecord | None: ...
+    def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
+        ...
+
+    # outbox
+    def list_outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]: ...
+    def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]: ...
+    def finish_outbox(self, entry: OutboxEntry) -> None: ...

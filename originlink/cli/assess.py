@@ -1,0 +1,58 @@
+"""`originlink assess FILE.json`: is this good originating under RCEP, and why.
+
+Prints the assessment JSON (docs/rules.md). Exit 0 for a completed assessment whatever the
+verdict; 2 for unreadable or invalid input, with a structured error naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from originlink.rules.assess import assess
+from originlink.rules.models import AssessmentInputError
+from originlink.rules.psr import PsrTable
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("assess", help="assess the RCEP origin of a good from its BOM (JSON)")
+    p.add_argument("file", help="assessment input JSON file, or - for standard input")
+    p.add_argument("--psr-dir", help="directory of imported PSR rows and company overrides")
+    p.add_argument("--compact", action="store_true", help="print JSON on one line")
+    p.set_defaults(func=run)
+
+
+def _error(code: str, message: str, problems: list[dict] | None = None) -> int:
+    body = {"error": code, "message": message, "problems": problems or []}
+    print(json.dumps(body, indent=2, ensure_ascii=False))
+    print(f"originlink assess: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args) -> int:
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _error("unreadable_input", f"cannot read {args.file}: {exc}")
+    try:
+        # Numbers become Decimal, never float: amounts stay exact.
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        return _error("bad_json", f"{args.file} is not JSON ({exc.msg} at {where})")
+    if not isinstance(data, dict):
+        return _error("bad_json", f"{args.file}: the top level must be a JSON object")
+    try:
+        table = PsrTable.load(args.psr_dir)
+    except ValueError as exc:
+        return _error("psr_store_damaged", str(exc))
+    try:
+        result = assess(data, table=table)
+    except AssessmentInputError as exc:
+        problems = [p.model_dump() for p in exc.problems]
+        return _error("invalid_assessment_input", str(exc), problems)
+    indent = None if args.compact else 2
+    print(json.dumps(result.to_json_dict(), indent=indent, ensure_ascii=False))
+    return 0

@@ -1,0 +1,152 @@
+"""`originlink psr import | show | override | coverage`: the Annex 3A product-specific rules.
+
+Imported rows and company overrides are kept in the PSR directory: `--psr-dir`, else
+$ORIGINLINK_PSR_DIR, else $XDG_DATA_HOME/originlink/psr (~/.local/share/originlink/psr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from originlink.rules.language import RuleSyntaxError, parse_rule
+from originlink.rules.psr import (
+    AGREEMENTS,
+    HS_EDITIONS,
+    LEVELS,
+    PsrRow,
+    PsrTable,
+    import_schedule,
+    normalise_code,
+    remove_override,
+    resolve_psr_dir,
+    set_override,
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("psr", help="product-specific rules: import, show, override")
+    sub = p.add_subparsers(dest="psr_command", metavar="ACTION", required=True)
+
+    def common(sp, code: bool = True):
+        if code:
+            sp.add_argument("hs_code", help="HS code: 2, 4 or 6 digits, dots allowed")
+            sp.add_argument("--edition", required=True, choices=HS_EDITIONS)
+            sp.add_argument("--agreement", default="RCEP", choices=AGREEMENTS)
+        sp.add_argument("--psr-dir", help="where imported rows and overrides are stored")
+
+    imp = sub.add_parser("import", help="validate a whole schedule (CSV) and import it")
+    imp.add_argument("file", help="CSV: hs_code, hs_edition, rule, source [, agreement, ...]")
+    common(imp, code=False)
+    imp.set_defaults(func=run_import)
+
+    show = sub.add_parser("show", help="the rule that applies to a code, and where it comes from")
+    common(show)
+    show.set_defaults(func=run_show)
+
+    ov = sub.add_parser("override", help="set (or --remove) a company override of a rule")
+    common(ov)
+    ov.add_argument("rule", nargs="?", help='rule text, e.g. "CTH or RVC40"')
+    ov.add_argument("--reason", help="why (shown in every explanation); required to set")
+    ov.add_argument("--remove", action="store_true", help="remove the override of this code")
+    ov.set_defaults(func=run_override)
+
+    cov = sub.add_parser("coverage", help="rows held, per edition and level")
+    common(cov, code=False)
+    cov.set_defaults(func=run_coverage)
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def run_import(args) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _print({"error": "unreadable_input", "message": f"cannot read {args.file}: {exc}"})
+        return 2
+    try:
+        count, problems = import_schedule(text, args.psr_dir)
+    except ValueError as exc:  # the existing store is damaged
+        _print({"error": "psr_store_damaged", "message": str(exc)})
+        return 2
+    if problems:
+        _print({
+            "error": "invalid_psr_file",
+            "message": f"{args.file}: {len(problems)} problem(s); nothing was imported",
+            "problems": [p.as_dict() for p in problems],
+        })  # fmt: skip
+        for p in problems:
+            print(f"{args.file}: {p}", file=sys.stderr)
+        return 2
+    _print({"imported": count, "psr_dir": str(resolve_psr_dir(args.psr_dir))})
+    return 0
+
+
+def _code(args) -> str | None:
+    code = normalise_code(args.hs_code)
+    if not code.isdigit() or len(code) not in LEVELS:
+        _print({"error": "bad_hs_code", "message": f"{args.hs_code!r}: 2, 4 or 6 digits"})
+        return None
+    return code
+
+
+def run_show(args) -> int:
+    code = _code(args)
+    if code is None:
+        return 2
+    try:
+        found = PsrTable.load(args.psr_dir).lookup(args.agreement, args.edition, code)
+    except ValueError as exc:
+        _print({"error": "psr_store_damaged", "message": str(exc)})
+        return 2
+    out = {
+        "agreement": args.agreement,
+        "hs_edition": args.edition,
+        "hs_code": code,
+        "status": found.status,
+        "rule": found.row.rule if found.row else None,
+        "row": found.row.describe() if found.row else None,
+        "replaces": found.replaced.describe() if found.replaced else None,
+        "correlated_from": list(found.correlated_from) if found.correlated_from else None,
+    }
+    _print(out)
+    return 1 if found.status == "unknown" else 0
+
+
+def run_override(args) -> int:
+    code = _code(args)
+    if code is None:
+        return 2
+    try:
+        if args.remove:
+            removed = remove_override(args.agreement, args.edition, code, args.psr_dir)
+            _print({"removed": removed, "hs_code": code, "hs_edition": args.edition})
+            return 0 if removed else 1
+        if not args.rule or not args.reason:
+            _print({"error": "usage", "message": "give the rule text and --reason to set"})
+            return 2
+        try:
+            parse_rule(args.rule)
+        except RuleSyntaxError as exc:
+            _print({"error": "rule_syntax", "message": str(exc), "position": exc.position})
+            return 2
+        row = PsrRow(args.agreement, args.edition, code, args.rule, args.reason, "override")
+        set_override(row, args.psr_dir)
+    except ValueError as exc:
+        _print({"error": "psr_store_damaged", "message": str(exc)})
+        return 2
+    _print({"override": row.describe(), "psr_dir": str(resolve_psr_dir(args.psr_dir))})
+    return 0
+
+
+def run_coverage(args) -> int:
+    try:
+        table = PsrTable.load(args.psr_dir)
+    except ValueError as exc:
+        _print({"error": "psr_store_damaged", "message": str(exc)})
+        return 2
+    _print({"rows": table.coverage(), "overrides": len(table.overrides())})
+    return 0

@@ -1,0 +1,99 @@
+"""Constrained scalar types shared by the document model.
+
+Strings are bounded (hostile input cannot make us hold megabytes per field) and may only hold
+characters XML 1.0 can carry, so every valid certificate can be written as UBL XML and read back
+unchanged. Line breaks are normalised to "\\n" (XML parsers do the same). Amounts and quantities
+are `Decimal`, never float, and are written in plain notation ("1200.50", never "1.2005E+3").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+
+# Characters XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _normalise_text(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+def _xml_safe(value: str) -> str:
+    bad = _NOT_XML.search(value)
+    if bad:
+        raise ValueError(f"contains a control character (U+{ord(bad.group()):04X})")
+    return value
+
+
+def text(max_length: int, min_length: int = 1) -> object:
+    """A bounded, XML-safe string type."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        BeforeValidator(_normalise_text),
+        AfterValidator(_xml_safe),
+    ]
+
+
+Name = text(200)
+Address = text(500)
+ShortText = text(100)
+Description = text(1000)
+LongText = text(2000)
+Reference = text(100)  # document numbers, invoice numbers, codes
+
+CountryCode = Annotated[
+    str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, upper case")
+]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD")]
+UnitCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9]{1,10}$",
+        description="unit of measure, UN/ECE Rec 20 code preferred (KGM, PCE, SET) or kg, pcs",
+    ),
+]
+HsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="HS subheading, 6 digits")]
+
+
+def _no_float(value: object) -> object:
+    # Binary floats cannot represent most decimal amounts exactly: make callers say what they mean.
+    if isinstance(value, float):
+        raise ValueError("must be a decimal string or integer, not a binary float")
+    return value
+
+
+def _plain(value: Decimal) -> Decimal:
+    # Plain notation and no negative zero, so JSON/XML text is stable and human readable.
+    if value == 0:
+        value = abs(value)
+    return Decimal(format(value, "f"))
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal notation: str(Decimal("1E-8")) would give exponent form."""
+    return format(value, "f")
+
+
+_AS_TEXT = PlainSerializer(decimal_text, return_type=str, when_used="json")
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=0, max_digits=24, decimal_places=6),
+    AfterValidator(_plain),
+    _AS_TEXT,
+]
+Percentage = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=-1000, le=1000, max_digits=24, decimal_places=10),
+    AfterValidator(_plain),
+    _AS_TEXT,
+]

@@ -1,0 +1,218 @@
+"""Assessment input and output (the contract in docs/rules.md; field names are stable).
+
+Input is validated once here; the engine then reads plain attributes. Amounts are `Decimal`
+(JSON numbers are read as Decimal by the CLI, strings are preferred); a float never enters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+PositiveAmount = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+# A material may be given at heading level (4 digits); the product needs its subheading (6).
+# Dots as printed ("9403.60") are allowed; national digits beyond 6 are ignored.
+HsCode = Annotated[str, Field(pattern=r"^\d{2}\.?\d{2}(\.?\d{2}(\d{2}){0,2})?$")]
+ProductHsCode = Annotated[str, Field(pattern=r"^\d{4}\.?\d{2}(\d{2}){0,2}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+Role = Literal["component", "retail_packaging", "transport_packing", "accessory", "indirect"]
+DeductionKind = Literal["freight", "insurance", "packing", "duty", "brokerage", "waste"]
+
+_KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000), "lb": Decimal("0.45359237")}
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(_In):
+    amount: PositiveAmount
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+
+class Weight(_In):
+    amount: Amount
+    unit: Literal["kg", "g", "t", "lb"] = "kg"
+
+    @property
+    def kg(self) -> Decimal:
+        return self.amount * _KG_PER[self.unit]
+
+
+class Product(_In):
+    hs_code: ProductHsCode
+    description: str = ""
+
+
+class Costs(_In):
+    """Build-up elements of Art 3.5 other than originating materials."""
+
+    labour: Amount = Decimal(0)
+    overhead: Amount = Decimal(0)
+    profit: Amount = Decimal(0)
+    other: Amount = Decimal(0)
+
+
+class Deduction(_In):
+    """A cost Art 3.5 allows to be deducted from a non-originating material's value — only
+    with `evidence` (a document reference); without it nothing is deducted."""
+
+    kind: DeductionKind
+    amount: Amount
+    evidence: str | None = None
+
+
+class Operations(_In):
+    # Art 3.6: the user declares that only minimal operations were carried out.
+    minimal_only: bool = False
+    # Annex 3A "CR": the user declares a chemical reaction took place in the exporting Party.
+    chemical_reaction: bool = False
+
+
+class PsrOverride(_In):
+    rule: str = Field(min_length=1)
+    reason: str | None = None
+
+
+class Material(_In):
+    id: str | None = Field(default=None, min_length=1)
+    hs_code: HsCode
+    description: str | None = None
+    value: Amount
+    origin_country: Country | None = None
+    originating: bool = False
+    proof: str | None = None
+    weight: Weight | Amount | None = None
+    role: Role = "component"
+    # A tuple: pydantic copies a mutable default for every instance, which is slow at 10^5 lines.
+    deductions: tuple[Deduction, ...] = ()
+    produced: AssessmentInput | None = None
+
+
+class AssessmentInput(_In):
+    agreement: Literal["RCEP"] = "RCEP"
+    hs_edition: Literal["HS2012", "HS2017", "HS2022"]
+    product: Product
+    exporting_party: Country
+    fob: Money
+    weight: Weight | None = None
+    costs: Costs | None = None
+    wholly_obtained: bool = False
+    operations: Operations = Operations()
+    psr_override: PsrOverride | str | None = None
+    materials: list[Material] = Field(default_factory=list)
+
+    @field_validator("exporting_party")
+    @classmethod
+    def _rcep_party(cls, v: str) -> str:
+        from originlink.rules.assess import rcep_parties
+
+        if v not in rcep_parties():
+            raise ValueError(f"{v} is not a Party to RCEP")
+        return v
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Reason(_Out):
+    code: str
+    article: str
+    text: str
+
+
+class RvcResult(_Out):
+    build_down: str | None
+    build_up: str | None
+    vnm: str
+    vom: str
+
+
+@dataclass(slots=True)
+class CtcResult:
+    """One non-originating material against the CTC criterion (serialised with "from").
+    A plain dataclass: an assessment may hold 10^5 of them, built without validation."""
+
+    material: str
+    from_: Annotated[str, Field(alias="from")]
+    to: str
+    level: str
+    met: bool
+    note: str | None = None
+
+
+class DeMinimis(_Out):
+    value_ratio: str | None
+    weight_ratio: str | None
+    applied: bool
+
+
+class Intermediate(_Out):
+    material: str
+    assessment: Assessment
+
+
+class Assessment(_Out):
+    originating: bool
+    criterion: str | None
+    criteria_met: list[str]
+    rule: str | None
+    rule_source: str | None
+    rule_status: str  # found | correlated | override | unknown
+    needs_confirmation: bool
+    hs_code: str
+    hs_edition: str
+    rvc: RvcResult
+    ctc: list[CtcResult]
+    de_minimis: DeMinimis
+    rcep_country_of_origin: str | None
+    reasons: list[Reason]
+    intermediates: list[Intermediate] = []
+
+    def to_json_dict(self) -> dict:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Problem(BaseModel):
+    """One thing wrong with the input: `path` of the field, stable `code`, a `message` for
+    people naming the field, and the article that needs the field where there is one."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    code: str
+    message: str
+    article: str | None = None
+
+
+def format_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+class AssessmentInputError(ValueError):
+    """Input that cannot be assessed; `problems` name each field (path) and what is wrong."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(p.message for p in self.problems) or "invalid input")
+
+    def as_dict(self) -> dict:
+        return {
+            "error": "invalid_assessment_input",
+            "problems": [p.model_dump() for p in self.problems],
+        }
+
+
+Material.model_rebuild()
+Intermediate.model_rebuild()

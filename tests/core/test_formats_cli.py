@@ -1,0 +1,96 @@
+"""Canonical JSON and digest; the `schema`, `validate`, `convert` and `digest` commands."""
+
+import json
+
+import pytest
+
+from originlink.cli import main
+from originlink.formats.canonical import canonical_bytes, digest
+from originlink.model import CertificateInvalid, parse_certificate
+
+from .conftest import EXAMPLES
+
+# Golden value: changes only if examples/certificate.json or the canonical form changes.
+EXAMPLE_DIGEST = "sha256:1d7bffc8b4b8c1b3448b201f14f1d3a6ad6b39dc5b3bc9ea96a00d5da0505814"
+
+
+def test_canonical_is_rfc8785(co):
+    co["exporter"]["name"] = "广州珠江家具 Ltd"
+    raw = canonical_bytes(co)
+    text = raw.decode("utf-8")
+    assert text.startswith('{"agreement":"RCEP","approved_exporter_code":null,')
+    # sorted keys, no insignificant whitespace (our keys are ASCII, values strings/ints/null)
+    compact = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert text == compact
+    assert "广州珠江家具" in text  # UTF-8, not \\u escapes
+    assert '"amount":"4000.00"' in text  # decimals as strings, never JSON numbers
+    assert json.loads(raw) == parse_certificate(co).model_dump(mode="json")
+
+
+def test_digest_golden(co):
+    assert digest(co) == EXAMPLE_DIGEST
+    assert digest(parse_certificate(co)) == EXAMPLE_DIGEST
+
+
+def test_digest_independent_of_key_order_and_formatting(co):
+    reordered = dict(reversed(list(co.items())))
+    assert digest(reordered) == digest(co)
+    assert digest(parse_certificate(json.dumps(co, indent=4))) == digest(co)
+
+
+def test_digest_changes_with_content(co):
+    before = digest(co)
+    co["goods_items"][0]["quantity"]["value"] = "41"
+    assert digest(co) != before
+
+
+def test_canonical_rejects_invalid_dict(co):
+    co["unknown"] = 1
+    with pytest.raises(CertificateInvalid):
+        canonical_bytes(co)
+
+
+def test_schema_command(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert schema["additionalProperties"] is False
+    assert {"number", "issue_date", "goods_items", "exporter"} <= set(schema["required"])
+    goods = schema["$defs"]["GoodsItem"]["properties"]
+    assert goods["hs_code"]["pattern"] == "^[0-9]{6}$"
+    assert "evidence" in goods
+
+
+def test_validate_command(capsys, tmp_path):
+    assert main(["validate", str(EXAMPLES / "certificate.json"), "--today", "2026-11-25"]) == 0
+    assert "valid" in capsys.readouterr().out
+    data = json.loads((EXAMPLES / "certificate.json").read_text())
+    data["goods_items"][0]["fob_value"] = None
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    assert main(["validate", str(bad)]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["code"] == "fob_required_for_rvc"
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{nope")
+    assert main(["validate", str(garbage)]) == 2
+    assert main(["validate", str(tmp_path / "missing.json")]) == 2
+
+
+def test_convert_and_digest_commands(capsys, tmp_path):
+    src = str(EXAMPLES / "certificate.json")
+    assert main(["convert", src, "--to", "xml"]) == 0
+    xml = capsys.readouterr().out
+    assert "<cbc:ID>R2026-440100-000123</cbc:ID>" in xml
+    xml_file = tmp_path / "c.xml"
+    xml_file.write_text(xml, encoding="utf-8")
+    assert main(["digest", str(xml_file)]) == 0
+    assert capsys.readouterr().out.strip() == EXAMPLE_DIGEST
+    assert main(["convert", str(xml_file), "--to", "canonical"]) == 0
+    assert capsys.readouterr().out.strip().encode() == canonical_bytes(
+        json.loads((EXAMPLES / "certificate.json").read_text())
+    )
+    hostile = tmp_path / "bomb.xml"
+    hostile.write_bytes(b'<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>')
+    assert main(["validate", str(hostile)]) == 2
+    assert json.loads(capsys.readouterr().err)["code"] == "xml_forbidden"

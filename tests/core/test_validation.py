@@ -1,0 +1,452 @@
+"""Every cross-field rule: one passing and one failing case, each failure citing its article."""
+
+from datetime import date
+
+import pytest
+
+from originlink import reference
+from originlink.model import check_certificate, parse_certificate, validate_certificate
+
+from .conftest import EXAMPLES
+from .helpers import assert_problem, assert_valid, codes
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("certificate*.json")), ids=lambda p: p.name)
+def test_examples_are_valid(path):
+    assert_valid(path.read_text(encoding="utf-8"))
+
+
+def test_examples_cover_two_items_and_rvc(co):
+    assert len(co["goods_items"]) == 2
+    rvc = [g for g in co["goods_items"] if g["origin_criterion"] == "RVC"]
+    assert rvc and rvc[0]["fob_value"]["amount"] == "4000.00"
+
+
+# --- FOB iff RVC (Annex 3B, Box 12) --------------------------------------------------------
+
+
+def test_fob_required_when_rvc(co):
+    co["goods_items"][0]["fob_value"] = None
+    [p] = assert_problem(co, "fob_required_for_rvc", "goods_items[0].fob_value")
+    assert "Art 3.5" in p.article and "Annex 3B" in p.article
+
+
+def test_fob_not_shown_without_rvc(co):
+    co["goods_items"][1]["fob_value"] = {"amount": "10.00", "currency": "USD"}
+    assert_problem(co, "fob_only_for_rvc", "goods_items[1].fob_value")
+
+
+def test_fob_absent_without_rvc_passes(co):
+    assert co["goods_items"][1]["fob_value"] is None
+    assert "fob_only_for_rvc" not in codes(co)
+
+
+# --- HS code exists in its edition (Box 9) ----------------------------------------------
+
+
+def test_hs_code_in_declared_edition(co):
+    co["goods_items"][0]["hs_code"] = "940390"  # furniture parts: HS 2012 yes, HS 2022 split
+    co["goods_items"][0]["hs_edition"] = "HS2012"
+    assert "hs_code_unknown" not in codes(co)
+    co["goods_items"][0]["hs_edition"] = "HS2022"
+    assert_problem(co, "hs_code_unknown", "goods_items[0].hs_code")
+
+
+def test_hs_code_nonexistent(co):
+    co["goods_items"][1]["hs_code"] = "999999"
+    assert_problem(co, "hs_code_unknown", "goods_items[1].hs_code")
+
+
+@pytest.mark.parametrize("bad", ["94036", "9403.60", "94036A", "", "9403600"])
+def test_hs_code_format(co, bad):
+    co["goods_items"][0]["hs_code"] = bad
+    assert_problem(co, "bad_format", "goods_items[0].hs_code")
+
+
+# --- Parties (Boxes 1, 2, 15) -------------------------------------------------------------
+
+
+def test_exporter_in_exporting_party(co):
+    co["exporter"]["country"] = "HK"
+    assert_problem(co, "exporter_not_in_exporting_party", "exporter.country")
+
+
+def test_importer_in_importing_party(co):
+    co["importer"]["country"] = "TH"
+    assert_problem(co, "importer_not_in_importing_party", "importer.country")
+
+
+def test_declaration_importing_country(co):
+    co["exporter_declaration"]["importing_country"] = "TH"
+    assert_problem(co, "declaration_country_mismatch", "exporter_declaration.importing_country")
+
+
+def test_not_a_party(co):
+    co["importing_party"] = co["importer"]["country"] = "US"
+    co["exporter_declaration"]["importing_country"] = "US"
+    [p] = assert_problem(co, "not_a_party", "importing_party")
+    assert "RCEP" in p.message
+
+
+def test_same_party(co):
+    co["importing_party"] = co["importer"]["country"] = "CN"
+    co["exporter_declaration"]["importing_country"] = "CN"
+    assert_problem(co, "same_party", "importing_party")
+
+
+# --- Agreement in force for both Parties (entry-into-force dates as data) -----------------
+
+
+def _to(co, party, issue):
+    co["importing_party"] = co["importer"]["country"] = party
+    co["exporter_declaration"]["importing_country"] = party
+    co["issue_date"] = issue
+    co["certification"]["date"] = issue
+    co["exporter_declaration"]["date"] = issue
+    co["transport"]["departure_date"] = issue
+    return co
+
+
+def test_in_force_on_entry_date(co):
+    assert_valid(_to(co, "ID", "2023-01-02"), today=date(2023, 1, 3))
+
+
+def test_not_in_force_before_entry_date(co):
+    [p] = assert_problem(
+        _to(co, "ID", "2023-01-01"), "agreement_not_in_force", "importing_party", date(2023, 1, 3)
+    )
+    assert "2023-01-02" in p.message
+
+
+def test_exporting_party_not_in_force(co):
+    co = _to(co, "VN", "2021-12-31")
+    assert_problem(co, "agreement_not_in_force", "exporting_party", date(2022, 1, 3))
+
+
+def test_non_applying_pair_configured(co):
+    co = _to(co, "MM", "2026-11-20")
+    assert_valid(co)
+    reference.set_non_applying_pairs("RCEP", [("MM", "CN")])
+    [p] = assert_problem(co, "agreement_not_applied_between_parties", "importing_party")
+    assert "Art 20.6" in p.article
+
+
+def test_non_applying_pair_from_environment(co, monkeypatch):
+    co = _to(co, "MM", "2026-11-20")
+    monkeypatch.setenv(reference.NON_APPLYING_ENV, "RCEP:CN-MM")
+    assert_problem(co, "agreement_not_applied_between_parties")
+    monkeypatch.setenv(reference.NON_APPLYING_ENV, "RCEP:AU-MM")
+    assert_valid(co)
+
+
+def test_unknown_agreement(co):
+    co["agreement"] = "NAFTA"
+    assert_problem(co, "unknown_agreement", "agreement")
+
+
+# --- validity one year from issue (Art 3.16) ----------------------------------------------
+
+
+def test_valid_until_one_year():
+    cert = parse_certificate(_leap())
+    assert cert.valid_until == date(2025, 2, 28)
+
+
+def _leap():
+    from .conftest import load_example
+
+    d = load_example("certificate.json")
+    d["issue_date"] = d["certification"]["date"] = "2024-02-29"
+    d["exporter_declaration"]["date"] = "2024-02-29"
+    d["transport"]["departure_date"] = "2024-03-01"
+    return d
+
+
+def test_valid_on_last_day(co):
+    assert parse_certificate(co).valid_until == date(2027, 11, 20)
+    assert_valid(co, today=date(2027, 11, 20))
+
+
+def test_expired_after_one_year(co):
+    [p] = assert_problem(co, "expired", "issue_date", today=date(2027, 11, 21))
+    assert "Art 3.16" in p.article
+
+
+def test_issue_date_in_future(co):
+    assert_problem(co, "issue_date_in_future", "issue_date", today=date(2026, 11, 19))
+
+
+def test_date_checks_skipped_without_today(co):
+    cert = parse_certificate(co)
+    assert validate_certificate(cert) == []
+    assert validate_certificate(cert, today=date(2030, 1, 1))[0].code == "expired"
+
+
+# --- retroactive issue (Art 3.17.8) ------------------------------------------------------
+
+
+def test_issued_before_departure_not_marked(co):
+    assert co["transport"]["departure_date"] > co["issue_date"]
+    assert "retroactive_mark_required" not in codes(co)
+
+
+def test_issued_after_departure_must_be_marked(co):
+    co["transport"]["departure_date"] = "2026-11-19"
+    [p] = assert_problem(co, "retroactive_mark_required", "issued_retroactively")
+    assert "Art 3.17.8" in p.article
+    co["issued_retroactively"] = True
+    assert_valid(co)
+
+
+def test_retroactive_within_one_year(co):
+    co["transport"]["departure_date"] = "2025-11-20"  # exactly one year before issue
+    co["issued_retroactively"] = True
+    assert_valid(co)
+
+
+def test_retroactive_more_than_one_year(co):
+    co["transport"]["departure_date"] = "2025-11-19"
+    co["issued_retroactively"] = True
+    [p] = assert_problem(co, "retroactive_too_late", "issue_date")
+    assert "Art 3.17.8" in p.article
+
+
+def test_retroactive_mark_without_reason(co):
+    co["issued_retroactively"] = True
+    assert_problem(co, "retroactive_mark_unexpected", "issued_retroactively")
+
+
+# --- certified true copy (Art 3.17.9) ----------------------------------------------------
+
+
+def test_certified_copy_within_one_year(co):
+    co["certified_true_copy"] = {
+        "certified_on": "2027-11-20",
+        "original_number": co["number"],
+        "original_issue_date": co["issue_date"],
+    }
+    assert_valid(co, today=date(2027, 11, 20))
+
+
+def test_certified_copy_too_late(co):
+    co["certified_true_copy"] = {"certified_on": "2027-11-21"}
+    [p] = assert_problem(co, "copy_too_late", "certified_true_copy.certified_on")
+    assert "Art 3.17.9" in p.article
+
+
+def test_certified_copy_before_original(co):
+    co["certified_true_copy"] = {"certified_on": "2026-11-19"}
+    assert_problem(co, "copy_before_original")
+
+
+def test_certified_copy_same_number_and_date(co):
+    co["certified_true_copy"] = {
+        "certified_on": "2026-12-01",
+        "original_number": "R2026-OTHER",
+        "original_issue_date": "2026-11-01",
+    }
+    found = codes(co)
+    assert {"copy_number_mismatch", "copy_date_mismatch"} <= found
+
+
+# --- back-to-back (Art 3.19) -------------------------------------------------------------
+
+
+def _btb(co, expiry="2027-11-02", prev="0", original="700"):
+    co["exporting_party"] = co["exporter"]["country"] = "SG"
+    co["certification"]["issuing_body"] = "Singapore Customs"
+    co["back_to_back"] = {
+        "original_number": "CN-R2026-0001",
+        "original_issue_date": "2026-11-02",
+        "original_expiry_date": expiry,
+        "first_exporting_party": "CN",
+        "first_country_of_origin": "CN",
+        "approved_exporter_code": None,
+        "original_quantities": [
+            {"hs_code": "940360", "quantity": {"value": "100", "unit": "PCE"}},
+            {"hs_code": "950300", "quantity": {"value": original, "unit": "SET"}},
+        ],
+        "previously_issued_quantities": [
+            {"hs_code": "950300", "quantity": {"value": prev, "unit": "SET"}}
+        ],
+    }
+    return co
+
+
+def test_back_to_back_valid(co):
+    assert_valid(_btb(co))
+
+
+def test_back_to_back_validity_capped_at_original(co):
+    cert = parse_certificate(_btb(co, expiry="2027-11-02"))
+    assert cert.valid_until == date(2027, 11, 2)  # not issue date + 1 year (2027-11-20)
+    assert_valid(_btb(co), today=date(2027, 11, 2))
+
+
+def test_back_to_back_expired_with_original(co):
+    [p] = assert_problem(_btb(co), "expired", "issue_date", today=date(2027, 11, 3))
+    assert "Art 3.19" in p.article and "2027-11-02" in p.message
+
+
+def test_back_to_back_original_validity_over_one_year(co):
+    assert_problem(_btb(co, expiry="2027-11-03"), "original_validity_too_long")
+
+
+def test_back_to_back_cumulative_quantity_at_limit(co):
+    assert_valid(_btb(co, prev="100", original="700"))
+
+
+def test_back_to_back_cumulative_quantity_above_original(co):
+    [p] = assert_problem(
+        _btb(co, prev="100.5", original="700"),
+        "quantity_exceeds_original",
+        "goods_items[1].quantity",
+    )
+    assert "700" in p.message and "700.5" in p.message
+
+
+def test_back_to_back_goods_not_on_original(co):
+    co = _btb(co)
+    co["back_to_back"]["original_quantities"].pop(0)
+    assert_problem(co, "not_on_original", "goods_items[0].quantity")
+
+
+def test_back_to_back_needs_intermediate_party(co):
+    co = _btb(co)
+    co["back_to_back"]["first_exporting_party"] = "SG"
+    assert_problem(co, "back_to_back_same_party")
+
+
+def test_back_to_back_original_not_valid_at_issue(co):
+    co = _btb(co)
+    co["back_to_back"]["original_issue_date"] = "2026-11-21"
+    assert_problem(co, "original_not_valid_at_issue", "issue_date")
+
+
+# --- document kind (Art 3.16, 3.18; Annex 3B) --------------------------------------------
+
+
+def test_certificate_needs_certification(co):
+    co["certification"] = None
+    assert_problem(co, "certification_required", "certification")
+
+
+def test_declaration_has_no_certification(doo, co):
+    doo["certification"] = co["certification"]
+    assert_problem(doo, "certification_not_allowed", "certification")
+
+
+def test_declaration_needs_approved_exporter_code(doo):
+    doo["approved_exporter_code"] = None
+    assert_problem(doo, "approved_exporter_code_required", "approved_exporter_code")
+
+
+def test_certification_date_is_issue_date(co):
+    co["certification"]["date"] = "2026-11-21"
+    assert_problem(co, "certification_date_mismatch", "certification.date")
+
+
+def test_declaration_not_after_issue(co):
+    co["exporter_declaration"]["date"] = "2026-11-21"
+    assert_problem(co, "declaration_after_issue", "exporter_declaration.date")
+
+
+# --- producer, Box 3 / Box 8 --------------------------------------------------------------
+
+
+def test_producer_party_required(co):
+    co["producer"]["party"] = None
+    assert_problem(co, "producer_party_required", "producer.party")
+
+
+@pytest.mark.parametrize("kind", ["CONFIDENTIAL", "NOT AVAILABLE"])
+def test_producer_special_values(co, kind):
+    co["producer"] = {"kind": kind, "party": None}
+    assert_valid(co)
+    co["producer"]["party"] = co["exporter"]
+    assert_problem(co, "producer_party_not_allowed")
+
+
+def test_see_box_8_needs_item_producers(doo):
+    doo["goods_items"][1]["producer"] = None
+    assert_problem(doo, "item_producer_required", "goods_items[1].producer")
+
+
+def test_item_producer_only_with_see_box_8(co):
+    co["goods_items"][0]["producer"] = co["exporter"]
+    assert_problem(co, "item_producer_not_allowed", "goods_items[0].producer")
+
+
+# --- goods: criterion, country of origin, item numbers ------------------------------------
+
+
+def test_unknown_criterion(co):
+    co["goods_items"][1]["origin_criterion"] = "XX"
+    assert_problem(co, "unknown_origin_criterion", "goods_items[1].origin_criterion")
+
+
+def test_all_rcep_criteria_accepted(co):
+    for crit in ["WO", "PE", "CTC", "CR", "ACU", "DMI"]:
+        co["goods_items"][1]["origin_criterion"] = crit
+        assert_valid(co)
+
+
+def test_country_of_origin_must_be_party(co):
+    co["goods_items"][1]["country_of_origin"] = "US"
+    assert_problem(co, "country_of_origin_not_a_party", "goods_items[1].country_of_origin")
+
+
+def test_country_of_origin_other_party_with_marker(co):
+    co["goods_items"][1]["country_of_origin"] = "JP"
+    co["goods_items"][1]["country_of_origin_marker"] = "*"
+    assert_valid(co)
+
+
+def test_duplicate_item_number(co):
+    co["goods_items"][1]["item_number"] = 1
+    assert_problem(co, "duplicate_item_number", "goods_items[1].item_number")
+
+
+# --- origin evidence ----------------------------------------------------------------------
+
+
+def test_evidence_criterion_must_match(co):
+    co["goods_items"][0]["evidence"]["criterion"] = "CTC"
+    assert_problem(co, "evidence_criterion_mismatch", "goods_items[0].evidence.criterion")
+
+
+def test_evidence_rvc_at_threshold_passes(doo):
+    assert doo["goods_items"][0]["evidence"]["rvc"]["percentage"] == "40.00"
+    assert_valid(doo)
+
+
+def test_evidence_rvc_below_threshold(doo):
+    ev = doo["goods_items"][0]["evidence"]["rvc"]
+    ev["percentage"], ev["vnm"] = "39.99", "30.005"
+    [p] = assert_problem(doo, "rvc_below_threshold")
+    assert p.article == "Art 3.5"
+
+
+def test_evidence_rvc_inconsistent(co):
+    co["goods_items"][0]["evidence"]["rvc"]["vnm"] = "45.00"
+    assert_problem(co, "rvc_inconsistent", "goods_items[0].evidence.rvc.percentage")
+
+
+# --- all problems at once -----------------------------------------------------------------
+
+
+def test_all_problems_reported_together(co):
+    co["goods_items"][0]["fob_value"] = None
+    co["goods_items"][1]["hs_code"] = "999999"
+    co["importer"]["country"] = "TH"
+    co["transport"]["departure_date"] = "2025-01-01"
+    cert, found = check_certificate(co, today=date(2026, 11, 25))
+    assert cert is not None
+    assert {
+        "fob_required_for_rvc",
+        "hs_code_unknown",
+        "importer_not_in_importing_party",
+        "retroactive_mark_required",
+        "retroactive_too_late",
+    } <= {p.code for p in found}
+    assert all(p.article for p in found)

@@ -1,0 +1,95 @@
+"""Properties of the assessment that must hold for any bill of materials."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from originlink.rules.assess import assess
+from originlink.rules.psr import PsrTable
+
+TABLE = PsrTable.shipped()
+money = st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False, allow_infinity=False)
+roles = st.sampled_from(["component", "component", "retail_packaging", "accessory", "indirect"])
+
+
+@st.composite
+def materials(draw, min_size=0, max_size=8):
+    n = draw(st.integers(min_size, max_size))
+    out = []
+    for i in range(n):
+        out.append(
+            {
+                "id": f"m{i}",
+                "hs_code": draw(st.sampled_from(["4407", "9403", "940360", "940390", "3901"])),
+                "value": str(draw(money)),
+                "origin_country": draw(st.sampled_from(["CN", "VN", "RU", "JP", "US", None])),
+                "originating": draw(st.booleans()),
+                "proof": draw(st.sampled_from([None, "PROOF-1"])),
+                "role": draw(roles),
+            }
+        )
+    return out
+
+
+def run(mats, fob, override=None, costs=None) -> dict:
+    data = {
+        "agreement": "RCEP",
+        "hs_edition": "HS2022",
+        "exporting_party": "CN",
+        "product": {"hs_code": "940360"},
+        "fob": {"amount": str(fob)},
+        "materials": mats,
+        "psr_override": override,
+        "costs": costs,
+    }
+    return assess(data, table=TABLE).to_json_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(materials(), money, money, money, money)
+def test_build_up_equals_build_down_when_fob_is_the_sum_of_its_parts(mats, lab, ovh, prof, oth):
+    r0 = run(mats, Decimal(1))
+    fob = Decimal(r0["rvc"]["vnm"]) + Decimal(r0["rvc"]["vom"]) + lab + ovh + prof + oth
+    if fob <= 0:
+        return
+    costs = {"labour": str(lab), "overhead": str(ovh), "profit": str(prof), "other": str(oth)}
+    r = run(mats, fob, costs=costs)
+    assert r["rvc"]["build_up"] == r["rvc"]["build_down"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(materials(), st.decimals(min_value=1, max_value=5000, places=2), money)
+def test_adding_non_originating_value_never_raises_the_rvc(mats, fob, extra):
+    before = run(mats, fob)
+    more = [*mats, {"id": "added", "hs_code": "4407", "value": str(extra), "origin_country": "RU"}]
+    after = run(more, fob)
+    assert Decimal(after["rvc"]["build_down"]) <= Decimal(before["rvc"]["build_down"])
+    if "RVC" not in before["criteria_met"]:
+        assert "RVC" not in after["criteria_met"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(materials(min_size=1), st.decimals(min_value=1, max_value=5000, places=2))
+def test_de_minimis_never_rescues_an_rvc_only_rule(mats, fob):
+    # one non-originating component that fails nothing, so PE cannot apply
+    mats = [*mats, {"id": "nm", "hs_code": "4407", "value": "0.01", "origin_country": "RU"}]
+    r = run(mats, fob, override="RVC40")
+    assert "DMI" not in r["criteria_met"] and not r["de_minimis"]["applied"]
+    vnm = Decimal(r["rvc"]["vnm"])
+    rvc_passes = (fob - vnm) * 100 >= 40 * fob
+    assert r["originating"] == rvc_passes
+
+
+@settings(max_examples=60, deadline=None)
+@given(materials(max_size=10), st.decimals(min_value=1, max_value=5000, places=2), st.randoms())
+def test_swapping_material_order_never_changes_the_verdict(mats, fob, rnd):
+    before = run(mats, fob)
+    shuffled = list(mats)
+    rnd.shuffle(shuffled)
+    after = run(shuffled, fob)
+    for key in ("originating", "criterion", "criteria_met", "rvc", "de_minimis"):
+        assert after[key] == before[key], key
+    assert after["rcep_country_of_origin"] == before["rcep_country_of_origin"]
