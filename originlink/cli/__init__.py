@@ -12,7 +12,16 @@ import sys
 
 # Each name is a module in this package exposing `register(subparsers)`; the registered
 # sub-command sets `func(args) -> int` as its handler.
-COMMAND_MODULES: list[str] = ["schema", "document", "assess", "psr"]
+COMMAND_MODULES: list[str] = [
+    "schema",
+    "document",
+    "assess",
+    "psr",
+    "serve",
+    "keys",
+    "outbox",
+    "signing_keys",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

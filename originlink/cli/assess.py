@@ -12,15 +12,18 @@ from decimal import Decimal
 from pathlib import Path
 
 from originlink.rules.assess import assess
-from originlink.rules.models import AssessmentInputError
+from originlink.rules.models import Assessment, AssessmentInput, AssessmentInputError
 from originlink.rules.psr import PsrTable
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("assess", help="assess the RCEP origin of a good from its BOM (JSON)")
-    p.add_argument("file", help="assessment input JSON file, or - for standard input")
+    p.add_argument("file", nargs="?", help="assessment input JSON file, or - for standard input")
     p.add_argument("--psr-dir", help="directory of imported PSR rows and company overrides")
     p.add_argument("--compact", action="store_true", help="print JSON on one line")
+    p.add_argument(
+        "--schema", choices=("input", "output"), help="print the JSON Schema of the contract"
+    )
     p.set_defaults(func=run)
 
 
@@ -32,6 +35,12 @@ def _error(code: str, message: str, problems: list[dict] | None = None) -> int:
 
 
 def run(args) -> int:
+    if args.schema:
+        model = AssessmentInput if args.schema == "input" else Assessment
+        print(json.dumps(model.model_json_schema(by_alias=True), indent=2))
+        return 0
+    if not args.file:
+        return _error("usage", "give an input file (or - for standard input), or --schema")
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

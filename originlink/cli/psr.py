@@ -73,11 +73,9 @@ def run_import(args) -> int:
         _print({"error": "psr_store_damaged", "message": str(exc)})
         return 2
     if problems:
-        _print({
-            "error": "invalid_psr_file",
-            "message": f"{args.file}: {len(problems)} problem(s); nothing was imported",
-            "problems": [p.as_dict() for p in problems],
-        })  # fmt: skip
+        message = f"{args.file}: {len(problems)} problem(s); nothing was imported"
+        problems_out = [p.as_dict() for p in problems]
+        _print({"error": "invalid_psr_file", "message": message, "problems": problems_out})
         for p in problems:
             print(f"{args.file}: {p}", file=sys.stderr)
         return 2

@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-PositiveAmount = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+# Bounded so every sum stays exact in the engine's 60-digit Decimal context.
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30, decimal_places=10)]
+PositiveAmount = Annotated[
+    Decimal, Field(gt=0, allow_inf_nan=False, max_digits=30, decimal_places=10)
+]
 # A material may be given at heading level (4 digits); the product needs its subheading (6).
 # Dots as printed ("9403.60") are allowed; national digits beyond 6 are ignored.
 HsCode = Annotated[str, Field(pattern=r"^\d{2}\.?\d{2}(\.?\d{2}(\d{2}){0,2})?$")]
@@ -23,7 +25,7 @@ Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 Role = Literal["component", "retail_packaging", "transport_packing", "accessory", "indirect"]
 DeductionKind = Literal["freight", "insurance", "packing", "duty", "brokerage", "waste"]
 
-_KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000), "lb": Decimal("0.45359237")}
+KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000), "lb": Decimal("0.45359237")}
 
 
 class _In(BaseModel):
@@ -41,7 +43,7 @@ class Weight(_In):
 
     @property
     def kg(self) -> Decimal:
-        return self.amount * _KG_PER[self.unit]
+        return self.amount * KG_PER[self.unit]
 
 
 class Product(_In):
@@ -106,6 +108,15 @@ class AssessmentInput(_In):
     operations: Operations = Operations()
     psr_override: PsrOverride | str | None = None
     materials: list[Material] = Field(default_factory=list)
+
+    @field_validator("hs_edition", mode="before")
+    @classmethod
+    def _edition(cls, v):
+        # "2022", "HS 2022" and "hs2022" all name HS2022
+        if isinstance(v, str | int):
+            v = str(v).upper().replace(" ", "")
+            return v if v.startswith("HS") else "HS" + v
+        return v
 
     @field_validator("exporting_party")
     @classmethod

@@ -167,8 +167,8 @@ class PsrTable:
             if len(targets) == 1 and targets[0][1] in SINGLE_TARGET:
                 via = self._find(agreement, "HS2012", targets[0][0])
                 if via is not None:
-                    return replace(via, status="correlated", hs_edition=edition, hs_code=code,
-                                   correlated_from=targets[0])  # fmt: skip
+                    fields = {"hs_edition": edition, "hs_code": code, "correlated_from": targets[0]}
+                    return replace(via, status="correlated", **fields)
             return RuleLookup("unknown", agreement, edition, code, candidates=tuple(targets))
         return RuleLookup("unknown", agreement, edition, code)
 

@@ -8,6 +8,7 @@ means creating a new KMS key and moving the old id to the retired list (keys are
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from .signers import KmsSigner, LocalKeySigner
@@ -16,6 +17,8 @@ from .signers import KmsSigner, LocalKeySigner
 class LocalKeyring:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._loaded: dict[str, LocalKeySigner] = {}
 
     def _active_file(self) -> Path:
         return self.directory / "active"
@@ -29,11 +32,15 @@ class LocalKeyring:
         os.replace(tmp, self._active_file())  # atomic: readers see the old or the new kid
 
     def active_signer(self) -> LocalKeySigner:
-        """The active key; created (mode 0600) on first use."""
-        if self._active_file().exists():
+        """The active key; created (mode 0600) on first use. The `active` file is re-read each
+        time, so a rotation by the CLI takes effect in a running server at once."""
+        with self._lock:
+            if not self._active_file().exists():
+                return self.rotate()
             kid = self._active_file().read_text(encoding="ascii").strip()
-            return LocalKeySigner.load(self._path(kid))
-        return self.rotate()
+            if kid not in self._loaded:
+                self._loaded[kid] = LocalKeySigner.load(self._path(kid))
+            return self._loaded[kid]
 
     def rotate(self) -> LocalKeySigner:
         """Create a new key and make it active; the previous one stays (retired) in the JWKS."""

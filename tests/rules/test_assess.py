@@ -192,10 +192,14 @@ def sub_assembly(wood_value: str) -> dict:
 
 
 def test_originating_intermediate_counts_in_full():
-    top = good("940161", "100", [
-        {**mat("frame", "940390", "40", None), "produced": sub_assembly("20")},
-        mat("foam", "9404", "45"),
-    ])  # fmt: skip
+    top = good(
+        "940161",
+        "100",
+        [
+            {**mat("frame", "940390", "40", None), "produced": sub_assembly("20")},
+            mat("foam", "9404", "45"),
+        ],
+    )
     r = run(top)
     # Without roll-up the frame (9401.90 -> 9401.61 fails CTH) and RVC = 15 % would fail.
     assert r["originating"] is True and r["criteria_met"] == ["CTC", "RVC"]
@@ -215,12 +219,18 @@ def test_non_originating_intermediate_counts_as_non_originating():
 def test_cycle_is_an_error_not_a_hang():
     inner = good("940390", "40", [{**mat("chair", "940161", "30"), "produced": None}])
     middle = {**mat("frame", "940390", "40", None), "produced": inner}
-    top = good("940161", "100", [{**mat("chair", "940161", "40"), "produced": good("940161", "90", [middle])}])  # fmt: skip
+    top = good(
+        "940161",
+        "100",
+        [{**mat("chair", "940161", "40"), "produced": good("940161", "90", [middle])}],
+    )
     inner["materials"][0]["produced"] = good("940161", "80", [mat("x", "4407", "1")])
     # chair -> frame -> chair: the id comes back along the path
     problems = errors(top)
     assert problems[0]["code"] == "bom_cycle"
-    assert problems[0]["path"] == "materials[0].produced.materials[0].produced.materials[0].produced"
+    assert (
+        problems[0]["path"] == "materials[0].produced.materials[0].produced.materials[0].produced"
+    )
     assert "chair -> frame -> chair" in problems[0]["message"]
 
 
@@ -283,3 +293,52 @@ def test_cli_assess(tmp_path, capsys):
         assert err["error"] in {"bad_json", "invalid_assessment_input"}
     assert main(["assess", str(tmp_path / "nope.json")]) == 2
     assert json.loads(capsys.readouterr().out)["error"] == "unreadable_input"
+
+
+def test_amounts_stay_exact_and_are_bounded():
+    # 0.1 added 3 times is exactly 0.3: no float anywhere
+    mats = [mat(f"m{i}", "4407", "0.1") for i in range(3)]
+    assert run(good("940360", "1", mats))["rvc"] == {
+        "build_down": "70.00",
+        "build_up": None,
+        "vnm": "0.30",
+        "vom": "0.00",
+    }
+    big = good("940360", "1" + "0" * 19, [mat("m", "4407", "0.0000000001")])
+    assert run(big)["rvc"]["vnm"] == "0.0000000001"
+    paths = [p["path"] for p in errors(good("940360", "1" + "0" * 30, [mat("m", "4407", "1e-11")]))]
+    assert paths == ["fob.amount", "materials[0].value"]
+
+
+def test_wholly_obtained_needs_wholly_obtained_intermediates():
+    sub = good("940390", "40", [mat("wood", "4407", "5", "CN", True)])
+    top = good("940360", "100", [{**mat("frame", "940390", "40", "CN"), "produced": sub}])
+    top["wholly_obtained"] = True
+    r = run(top)
+    assert "WO" not in r["criteria_met"] and "WO_NOT_MET" in codes(r)
+    sub["wholly_obtained"] = True
+    assert run(top)["criterion"] == "WO"
+
+
+def test_materials_without_ids_are_named_by_their_path_and_never_mistaken_for_a_cycle():
+    raw = [{"hs_code": "4407", "value": "5", "origin_country": "RU"}]
+    leaf = good("940390", "40", raw, edition="HS2012")
+    mid = good("940390", "60", [{"hs_code": "940390", "value": "40", "produced": leaf}], "HS2012")
+    top = good("940360", "100", [{"hs_code": "940390", "value": "60", "produced": mid}], "HS2012")
+    r = run(top)
+    assert r["originating"] is True
+    inner = r["intermediates"][0]["assessment"]["intermediates"][0]["assessment"]
+    assert inner["ctc"][0]["material"] == "materials[0].produced.materials[0].produced.materials[0]"
+
+
+def test_cumulation_reason_names_the_proofs():
+    vn = mat("vn_parts", "940190", "30", "VN", True, proof="RCEP-VN-0042")
+    r = run(good("940161", "100", [vn]))
+    assert "vn_parts (VN, proof RCEP-VN-0042)" in reason(r, "CUMULATION")["text"]
+
+
+def test_edition_spellings():
+    for spelling in ("HS2012", "hs2012", "HS 2012", "2012", 2012):
+        data = good("940360", "100", [mat("m", "4407", "10")], edition=spelling)
+        assert run(data)["rule_status"] == "found"
+    assert errors(good("940360", "100", [], edition="HS2099"))[0]["path"] == "hs_edition"

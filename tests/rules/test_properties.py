@@ -93,3 +93,15 @@ def test_swapping_material_order_never_changes_the_verdict(mats, fob, rnd):
     for key in ("originating", "criterion", "criteria_met", "rvc", "de_minimis"):
         assert after[key] == before[key], key
     assert after["rcep_country_of_origin"] == before["rcep_country_of_origin"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.decimals(min_value=Decimal("0.05"), max_value=10**9, places=2))
+def test_exactly_40_percent_passes_and_a_hair_less_fails(fob):
+    vnm = fob * Decimal("0.6")  # exact: build-down is exactly 40 %
+    at = run([{"id": "nm", "hs_code": "940360", "value": str(vnm), "origin_country": "RU"}], fob)
+    assert at["rvc"]["build_down"] == "40.00" and at["criteria_met"] == ["RVC"]
+    more = str(vnm + Decimal("0.0000000001"))
+    below = run([{"id": "nm", "hs_code": "940360", "value": more, "origin_country": "RU"}], fob)
+    assert below["originating"] is False
+    assert Decimal(below["rvc"]["build_down"]) < 40

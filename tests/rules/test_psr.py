@@ -138,7 +138,9 @@ def test_import_replaces_only_the_editions_it_contains(tmp_path):
     import_schedule(HEADER + "chapter,84,HS2022,CTH,p.1\n", tmp_path)
     import_schedule(HEADER + "chapter,84,HS2012,CC,p.1\n", tmp_path)
     import_schedule(HEADER + "chapter,85,HS2022,CTSH,p.2\n", tmp_path)
-    rows = {(r.hs_edition, r.hs_code) for r in PsrTable.load(tmp_path).rows() if r.origin != "shipped"}
+    rows = {
+        (r.hs_edition, r.hs_code) for r in PsrTable.load(tmp_path).rows() if r.origin != "shipped"
+    }
     assert rows == {("HS2012", "84"), ("HS2022", "85")}
 
 

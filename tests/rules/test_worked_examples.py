@@ -126,7 +126,9 @@ def test_example4_cumulation():
     assert r["de_minimis"]["value_ratio"] == "35.00"
     assert [(c["material"], c["met"]) for c in r["ctc"]] == [("parts", False)]
     assert "CUMULATION" in codes(r)
-    assert "without cumulation (Art 3.4) build-down would be 35.00 %" in reason(r, "RVC_MET")["text"]
+    assert (
+        "without cumulation (Art 3.4) build-down would be 35.00 %" in reason(r, "RVC_MET")["text"]
+    )
 
 
 def test_example4_without_proof_is_undetermined_and_fails():

@@ -5,6 +5,7 @@ committed answer survives a crash or restart."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -56,14 +57,12 @@ def _dump(obj) -> str:
     return json.dumps(obj.to_dict() if hasattr(obj, "to_dict") else vars(obj), sort_keys=True)
 
 
-class _Rollback(Exception):
-    pass
-
-
 class SqliteStore:
     def __init__(self, path: str | Path):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if not Path(self.path).exists():  # the database holds key hashes: owner-only
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._local = threading.local()
         conn = self._conn()
         conn.executescript(SCHEMA)
@@ -165,9 +164,7 @@ class SqliteStore:
             key = from_dict(ApiKey, json.loads(row[0]))
             if key.revoked_at is None:
                 key.revoked_at = at
-                conn.execute(
-                    "UPDATE api_keys SET data = ? WHERE key_id = ?", (_dump(key), key_id)
-                )
+                conn.execute("UPDATE api_keys SET data = ? WHERE key_id = ?", (_dump(key), key_id))
             return True
 
         return self._write(do)

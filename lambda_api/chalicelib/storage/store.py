@@ -47,8 +47,9 @@ class Store(Protocol):
     def commit(self, batch: WriteBatch) -> None: ...
 
     # reads; certificates are always scoped to their exporter
-    def get_certificate(self, exporter_id: str, certificate_id: str) -> CertificateRecord | None:
-        ...
+    def get_certificate(
+        self, exporter_id: str, certificate_id: str
+    ) -> CertificateRecord | None: ...
 
     def list_certificates(
         self, exporter_id: str, *, limit: int = 50, after: str | None = None
@@ -59,8 +60,9 @@ class Store(Protocol):
 
     # public verification lookups (no exporter scope: the verifier decides what to show)
     def get_by_public_id(self, public_id: str) -> CertificateRecord | None: ...
-    def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
-        ...
+    def find_by_number_invoice(
+        self, number: str, invoice_number: str
+    ) -> list[CertificateRecord]: ...
 
     # outbox
     def list_outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]: ...

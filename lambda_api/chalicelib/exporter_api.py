@@ -1,0 +1,133 @@
+"""Exporter API v1 (Bearer API key): create, precheck, list, read, events, cancel, replace,
+certified true copy. Routes only translate HTTP ⇄ `service`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from chalice import Blueprint, Response
+
+from . import lifecycle, service
+from .auth import authenticate
+from .http import idempotency_key, int_param, json_body, parse_model, query_param
+from .schemas import CancelRequest, CertifiedTrueCopyRequest, ReplaceBody
+from .settings import context
+
+api = Blueprint(__name__)
+
+
+def _exporter() -> str:
+    return authenticate(context().store, api.current_request.headers)
+
+
+def _json(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            **(headers or {}),
+        },
+    )
+
+
+def _answer(answer: service.Answer) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    if answer.status == 201 and "links" in answer.body:
+        headers["Location"] = answer.body["links"]["self"]
+    return _json(answer.status, answer.body, headers)
+
+
+def _idempotent(exporter_id: str, data, build) -> Response:
+    request = api.current_request
+    key = idempotency_key(request)
+    # The route template and its parameters, not the raw path: on Lambda the path carries the
+    # stage name, locally it does not; the same request must hash the same in both.
+    target = request.context.get("resourcePath", "") + json.dumps(
+        request.uri_params or {}, sort_keys=True
+    )
+    req_hash = service.request_hash(request.method, target, data)
+    return _answer(service.idempotent(context(), exporter_id, key, req_hash, build))
+
+
+@api.route("/v1/certificates", methods=["POST"])
+def create_certificate():
+    exporter_id = _exporter()
+    idempotency_key(api.current_request)  # 400 before anything else is looked at
+    data = json_body(api.current_request)
+    cert = service.check(data)
+    return _idempotent(exporter_id, data, service.create(context(), exporter_id, cert))
+
+
+@api.route("/v1/precheck", methods=["POST"])
+def precheck():
+    _exporter()
+    return _json(200, service.precheck(json_body(api.current_request)))
+
+
+@api.route("/v1/certificates", methods=["GET"])
+def list_certificates():
+    exporter_id = _exporter()
+    limit = int_param(api.current_request, "limit", 50, 1, 200)
+    after = query_param(api.current_request, "after")
+    records, cursor = context().store.list_certificates(exporter_id, limit=limit, after=after)
+    return _json(200, {"items": [service.resource(r) for r in records], "next": cursor})
+
+
+@api.route("/v1/certificates/{certificate_id}", methods=["GET"])
+def get_certificate(certificate_id):
+    exporter_id = _exporter()
+    return _json(200, service.resource(service.load(context(), exporter_id, certificate_id)))
+
+
+@api.route("/v1/certificates/{certificate_id}/events", methods=["GET"])
+def list_events(certificate_id):
+    exporter_id = _exporter()
+    record = service.load(context(), exporter_id, certificate_id)
+    events = context().store.list_events(record.id)
+    return _json(
+        200,
+        {
+            "items": [e.to_dict() for e in events],
+            "chain_intact": not lifecycle.verify_chain(events),
+        },
+    )
+
+
+@api.route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
+def cancel_certificate(certificate_id):
+    exporter_id = _exporter()
+    idempotency_key(api.current_request)
+    data = json_body(api.current_request)
+    body = parse_model(CancelRequest, data)
+    service.load(context(), exporter_id, certificate_id)  # 404 before any idempotency answer
+    build = service.cancel(context(), exporter_id, certificate_id, body.reason)
+    return _idempotent(exporter_id, data, build)
+
+
+@api.route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
+def replace_certificate(certificate_id):
+    exporter_id = _exporter()
+    idempotency_key(api.current_request)
+    data = json_body(api.current_request)
+    body = parse_model(ReplaceBody, data)
+    cert = service.check(body.certificate, prefix="certificate")
+    service.load(context(), exporter_id, certificate_id)
+    build = service.replace(context(), exporter_id, certificate_id, cert, body.reason)
+    return _idempotent(exporter_id, data, build)
+
+
+@api.route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
+def certified_true_copy(certificate_id):
+    exporter_id = _exporter()
+    idempotency_key(api.current_request)
+    data = json_body(api.current_request)
+    body = parse_model(CertifiedTrueCopyRequest, data)
+    service.load(context(), exporter_id, certificate_id)
+    today = datetime.now(UTC).date()
+    build = service.certified_true_copy(
+        context(), exporter_id, certificate_id, body.reason, body.note, today
+    )
+    return _idempotent(exporter_id, data, build)

@@ -1,0 +1,84 @@
+"""Small request helpers shared by the route modules: JSON bodies, request models,
+the Idempotency-Key header, query parameters."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import BaseModel, ValidationError
+
+from originlink.model.problems import format_path
+
+from .problems import ApiProblem
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+
+
+def json_body(request) -> object:
+    raw = request.raw_body or b""
+    if not raw.strip():
+        raise ApiProblem(400, "body_required", "the request needs a JSON body")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiProblem(
+            400, "malformed_json", f"the body is not valid JSON: {exc}", errors=[]
+        ) from exc
+
+
+def parse_model(model: type[BaseModel], data: object):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {
+                "path": format_path(tuple(e["loc"])),
+                "code": "unknown_field" if e["type"] == "extra_forbidden" else e["type"],
+                "message": f"{format_path(tuple(e['loc'])) or 'body'}: {e['msg']}",
+                "article": None,
+            }
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ApiProblem(422, "invalid_request", errors[0]["message"], errors=errors) from exc
+
+
+def idempotency_key(request) -> str:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        raise ApiProblem(
+            400,
+            "idempotency_key_required",
+            "send an Idempotency-Key header (e.g. a UUID) so that a retry cannot create a "
+            "second certificate",
+        )
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ApiProblem(
+            400,
+            "idempotency_key_invalid",
+            "Idempotency-Key must be 1-255 printable ASCII characters without spaces",
+        )
+    return key
+
+
+def query_param(request, name: str) -> str | None:
+    params = request.query_params or {}
+    return params.get(name)
+
+
+def int_param(request, name: str, default: int, low: int, high: int) -> int:
+    raw = query_param(request, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ApiProblem(
+            400,
+            "invalid_query_parameter",
+            f"{name} must be an integer from {low} to {high}",
+            errors=[{"path": name, "code": "out_of_range", "message": f"{name}: {raw!r}"}],
+        )
+    return value

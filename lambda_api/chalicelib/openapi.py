@@ -1,0 +1,247 @@
+"""OpenAPI 3.1 for the service, generated: component schemas come from the pydantic models
+(`model_json_schema` via `models_json_schema`), paths from the route table below. There is no
+hand-written copy of any schema."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic.json_schema import models_json_schema
+
+from originlink.model import Certificate
+
+from .schemas import (
+    CancelRequest,
+    CertificateList,
+    CertificateResource,
+    CertifiedTrueCopyRequest,
+    EventList,
+    Jwks,
+    PrecheckResult,
+    ProblemDetail,
+    ReplaceRequest,
+)
+
+MODELS = [
+    Certificate,
+    CertificateResource,
+    CertificateList,
+    EventList,
+    PrecheckResult,
+    ProblemDetail,
+    CancelRequest,
+    ReplaceRequest,
+    CertifiedTrueCopyRequest,
+    Jwks,
+]
+
+REF = "#/components/schemas/{model}"
+
+
+def _ref(model) -> dict:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _problem(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref(ProblemDetail)}},
+    }
+
+
+def _ok(model, description: str, status: str = "200") -> dict:
+    return {
+        status: {
+            "description": description,
+            "content": {"application/json": {"schema": _ref(model)}},
+        }
+    }
+
+
+_AUTH_ERRORS = {"401": _problem("missing, unknown or revoked API key")}
+_BODY_ERRORS = {
+    "400": _problem("malformed JSON, missing Idempotency-Key"),
+    "413": _problem("body larger than the limit"),
+    "415": _problem("body is not application/json"),
+    "422": _problem("the document is not valid; `errors[]` names each field and article"),
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "unique per intended change; a retry with the same key and body replays "
+    "the first answer, the same key with another body is a 409",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+_ID = {"name": "certificate_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_NOT_FOUND = {"404": _problem("no such certificate (or not yours: same answer)")}
+_CONFLICT = {
+    "409": _problem(
+        "Idempotency-Key reused with another body, invalid state, or "
+        "the certificate changed meanwhile"
+    )
+}
+
+
+def _body(model) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _paths() -> dict:
+    return {
+        "/v1/certificates": {
+            "post": {
+                "operationId": "createCertificate",
+                "summary": "Validate, sign, store and queue a certificate for customs",
+                "parameters": [_IDEMPOTENCY],
+                "requestBody": _body(Certificate),
+                "responses": {
+                    **_ok(CertificateResource, "created (or replay of the first answer)", "201"),
+                    **_AUTH_ERRORS,
+                    **_BODY_ERRORS,
+                    **_CONFLICT,
+                },
+            },
+            "get": {
+                "operationId": "listCertificates",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    },
+                    {"name": "after", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    **_ok(CertificateList, "your certificates, oldest first"),
+                    **_AUTH_ERRORS,
+                    "400": _problem("bad query parameter"),
+                },
+            },
+        },
+        "/v1/precheck": {
+            "post": {
+                "operationId": "precheckCertificate",
+                "summary": "Dry run: every problem at once, nothing stored",
+                "requestBody": _body(Certificate),
+                "responses": {
+                    **_ok(PrecheckResult, "the check's result"),
+                    **_AUTH_ERRORS,
+                    "400": _problem("malformed JSON"),
+                },
+            }
+        },
+        "/v1/certificates/{certificate_id}": {
+            "get": {
+                "operationId": "getCertificate",
+                "parameters": [_ID],
+                "responses": {
+                    **_ok(CertificateResource, "the certificate"),
+                    **_AUTH_ERRORS,
+                    **_NOT_FOUND,
+                },
+            }
+        },
+        "/v1/certificates/{certificate_id}/events": {
+            "get": {
+                "operationId": "listCertificateEvents",
+                "parameters": [_ID],
+                "responses": {
+                    **_ok(EventList, "append-only, hash-chained events"),
+                    **_AUTH_ERRORS,
+                    **_NOT_FOUND,
+                },
+            }
+        },
+        "/v1/certificates/{certificate_id}/cancel": {
+            "post": {
+                "operationId": "cancelCertificate",
+                "parameters": [_ID, _IDEMPOTENCY],
+                "requestBody": _body(CancelRequest),
+                "responses": {
+                    **_ok(CertificateResource, "cancelled"),
+                    **_AUTH_ERRORS,
+                    **_BODY_ERRORS,
+                    **_NOT_FOUND,
+                    **_CONFLICT,
+                },
+            }
+        },
+        "/v1/certificates/{certificate_id}/replace": {
+            "post": {
+                "operationId": "replaceCertificate",
+                "summary": "Art 3.17.5: issue a new certificate that invalidates this one",
+                "parameters": [_ID, _IDEMPOTENCY],
+                "requestBody": _body(ReplaceRequest),
+                "responses": {
+                    **_ok(CertificateResource, "the new certificate", "201"),
+                    **_AUTH_ERRORS,
+                    **_BODY_ERRORS,
+                    **_NOT_FOUND,
+                    **_CONFLICT,
+                },
+            }
+        },
+        "/v1/certificates/{certificate_id}/certified-true-copy": {
+            "post": {
+                "operationId": "certifiedTrueCopy",
+                "summary": "Art 3.17.9: a certified true copy of a lost/stolen/destroyed original",
+                "parameters": [_ID, _IDEMPOTENCY],
+                "requestBody": _body(CertifiedTrueCopyRequest),
+                "responses": {
+                    **_ok(CertificateResource, "the copy", "201"),
+                    **_AUTH_ERRORS,
+                    **_BODY_ERRORS,
+                    **_NOT_FOUND,
+                    **_CONFLICT,
+                },
+            }
+        },
+        "/.well-known/jwks.json": {
+            "get": {
+                "operationId": "jwks",
+                "security": [],
+                "responses": _ok(Jwks, "signing keys, active and retired (kid = RFC 7638)"),
+            }
+        },
+        "/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "security": [],
+                "responses": {"200": {"description": "this document"}},
+            }
+        },
+    }
+
+
+# Other route modules (e.g. public verification) add their paths here at import time.
+EXTRA_PATHS: dict[str, dict] = {}
+EXTRA_MODELS: list = []
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict:
+    models = MODELS + [m for m in EXTRA_MODELS if m not in MODELS]
+    _, defs = models_json_schema([(m, "validation") for m in models], ref_template=REF)
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "OriginLink certificate service",
+            "version": "1",
+            "description": "Electronic RCEP certificates of origin: issue, sign, track, verify.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"apiKey": []}],
+        "paths": {**_paths(), **EXTRA_PATHS},
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "exporter API key"}
+            },
+        },
+    }
+
+
+def openapi_document() -> dict:
+    return _document()

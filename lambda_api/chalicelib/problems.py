@@ -1,0 +1,109 @@
+"""RFC 9457 problem details (application/problem+json) with a stable machine `code`.
+
+Views raise `ApiProblem`; it subclasses `ChaliceUnhandledError` so Chalice lets it through to
+our middleware (app.py), which turns it — and any error Chalice produces itself (405, 415,
+500) — into a problem document.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chalice import Response
+from chalice.app import ChaliceUnhandledError
+
+PROBLEM_TYPE_BASE = "https://originlink.example/problems/"
+CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class ApiProblem(ChaliceUnhandledError):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: list[dict] | None = None,
+        article: str | None = None,
+        headers: dict | None = None,
+        **extra,
+    ):
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+        self.errors, self.article = errors, article
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict:
+        doc = {
+            "type": PROBLEM_TYPE_BASE + self.code,
+            "title": TITLES.get(self.status, "Error"),
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+        }
+        if instance:
+            doc["instance"] = instance
+        if self.article:
+            doc["article"] = self.article
+        if self.errors is not None:
+            doc["errors"] = self.errors
+        doc.update(self.extra)
+        return doc
+
+    def response(self, instance: str | None = None) -> Response:
+        return problem_response(self.status, self.body(instance), self.headers)
+
+
+def problem_response(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+# Chalice's own error bodies look like {"Code": ..., "Message": ...}; give them stable codes.
+_CHALICE_CODES = {
+    405: "method_not_allowed",
+    415: "unsupported_media_type",
+    400: "bad_request",
+    404: "not_found",
+    500: "internal_error",
+}
+
+
+def from_chalice_error(response: Response, instance: str | None) -> Response:
+    """Rewrite a Chalice-made error into problem+json (never leaking internals)."""
+    status = response.status_code
+    code = _CHALICE_CODES.get(status, "error")
+    detail = "An internal error occurred; nothing was changed." if status >= 500 else None
+    if detail is None and isinstance(response.body, dict):
+        detail = str(response.body.get("Message", TITLES.get(status, "Error")))
+    headers = {k: v for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    problem = ApiProblem(status, code, detail or TITLES.get(status, "Error"), headers=headers)
+    return problem.response(instance)
+
+
+def from_core_problems(problems, *, status: int = 422, code: str = "invalid_certificate"):
+    """An ApiProblem carrying the core's Problem list (path, code, message, article)."""
+    errors = [p.model_dump() for p in problems]
+    first = errors[0] if errors else {}
+    detail = first.get("message", "the certificate is not valid")
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more problems, listed in errors[])"
+    return ApiProblem(status, code, detail, errors=errors, article=first.get("article"))

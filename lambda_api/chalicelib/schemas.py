@@ -1,0 +1,140 @@
+"""Request and response bodies of the exporter API as pydantic models. The OpenAPI document
+(`openapi.py`) is generated from these and from the core's `Certificate`; the routes build
+their answers through them, so the published schema is what is actually sent."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from originlink.model import Certificate, Problem
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemDetail(BaseModel):
+    """RFC 9457 problem details, plus a stable `code`, the article and per-field `errors`."""
+
+    type: str
+    title: str
+    status: int
+    code: str = Field(description="stable machine-readable code")
+    detail: str
+    instance: str | None = None
+    article: str | None = None
+    errors: list[Problem] | None = None
+
+
+class Signature(BaseModel):
+    alg: Literal["ES256"]
+    kid: str = Field(description="RFC 7638 thumbprint of the key in /.well-known/jwks.json")
+    jws: str = Field(description="compact JWS over the attestation claims (incl. the digest)")
+
+
+class Links(BaseModel):
+    self: str
+    events: str
+    verify: str
+    page: str
+
+
+class CertificateResource(BaseModel):
+    id: str
+    public_id: str = Field(description="public identifier (>= 128 random bits) for verification")
+    access_code: str = Field(description="lets the holder of the link see the full certificate")
+    state: Literal[
+        "received",
+        "issued",
+        "forwarded",
+        "accepted",
+        "rejected",
+        "query",
+        "utilised",
+        "cancelled",
+        "replaced",
+    ]
+    version: int
+    number: str
+    document_type: str
+    importing_party: str
+    digest: str = Field(description="sha256 of the RFC 8785 canonical JSON of `certificate`")
+    signature: Signature
+    created_at: str
+    updated_at: str
+    replaces: str | None = None
+    replaced_by: str | None = None
+    copy_of: str | None = None
+    links: Links
+    certificate: Certificate
+
+
+class CertificateList(BaseModel):
+    items: list[CertificateResource]
+    next: str | None = Field(None, description="cursor for the next page (`?after=`)")
+
+
+class EventOut(BaseModel):
+    certificate_id: str
+    seq: int
+    type: str
+    state: str
+    at: str
+    actor: str
+    detail: dict
+    prev_hash: str | None
+    hash: str
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+    chain_intact: bool
+
+
+class PrecheckResult(BaseModel):
+    valid: bool
+    errors: list[Problem]
+    digest: str | None = None
+    valid_until: str | None = None
+
+
+class CancelRequest(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReplaceRequest(_In):
+    """Art 3.17.5: a new certificate that invalidates the original (the published schema)."""
+
+    certificate: Certificate = Field(description="the corrected certificate")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReplaceBody(_In):
+    """How a replace request is read: the same shape as `ReplaceRequest`, but the certificate
+    is left to the core's `check_certificate`, which reports every problem with its article."""
+
+    certificate: dict
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CertifiedTrueCopyRequest(_In):
+    """Art 3.17.9: a copy of a lost, stolen or destroyed original."""
+
+    reason: Literal["lost", "stolen", "destroyed"]
+    note: str | None = Field(None, max_length=500)
+
+
+class Jwk(BaseModel):
+    kty: str
+    crv: str
+    x: str
+    y: str
+    kid: str
+    alg: str
+    use: str
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]

@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    rcep_service_url = fields.Char(related="company_id.rcep_service_url", readonly=False)
+    rcep_api_key = fields.Char(related="company_id.rcep_api_key", readonly=False)
+    rcep_webhook_token = fields.Char(related="company_id.rcep_webhook_token", readonly=False)
+    rcep_environment = fields.Selection(related="company_id.rcep_environment", readonly=False)
+    rcep_issuing_country_id = fields.Many2one(
+        related="company_id.rcep_issuing_country_id", readonly=False
+    )
+    rcep_issuing_body = fields.Char(related="company_id.rcep_issuing_body", readonly=False)
+    rcep_signatory = fields.Char(related="company_id.rcep_signatory", readonly=False)
+
+    def action_rcep_new_webhook_token(self):
+        self.company_id._rcep_new_webhook_token()

@@ -1,0 +1,69 @@
+"""The only place the addon touches the `originlink` core (imported lazily, so that Odoo can
+load the module list even where the core is missing; the manifest's external_dependencies
+stops the install in that case)."""
+
+from decimal import Decimal
+
+from odoo.tools import float_repr
+
+CRITERIA = [
+    ("WO", "WO - wholly obtained"),
+    ("PE", "PE - produced from originating materials"),
+    ("CTC", "CTC - change in tariff classification"),
+    ("RVC", "RVC - regional value content"),
+    ("CR", "CR - chemical reaction"),
+    ("ACU", "ACU - accumulation"),
+    ("DMI", "DMI - de minimis"),
+]
+HS_EDITIONS = [("HS2012", "HS 2012"), ("HS2017", "HS 2017"), ("HS2022", "HS 2022")]
+MATERIAL_ROLES = [
+    ("component", "Component"),
+    ("retail_packaging", "Retail packaging"),
+    ("transport_packing", "Transport packing"),
+    ("accessory", "Accessory"),
+    ("indirect", "Indirect material"),
+]
+
+
+def to_decimal(value, digits=2):
+    """An Odoo float (how the ORM stores amounts) as the exact decimal it shows: the
+    representation rounded to the field's digits, never the binary float itself."""
+    return Decimal(float_repr(value or 0.0, digits))
+
+
+def dec_str(value, digits=2):
+    return str(to_decimal(value, digits))
+
+
+def rcep_parties():
+    from originlink.rules.assess import rcep_parties as _parties  # noqa: PLC0415
+
+    return _parties()
+
+
+def assess(data):
+    """Run the core's origin assessment; returns (result dict | None, problems list)."""
+    from originlink.rules import AssessmentInputError  # noqa: PLC0415
+    from originlink.rules import assess as _assess  # noqa: PLC0415
+
+    try:
+        return _assess(data).to_json_dict(), []
+    except AssessmentInputError as exc:
+        return None, [p.model_dump() for p in exc.problems]
+
+
+def check_certificate(data):
+    """The core's parse + cross-field validation: (ok, problems as dicts)."""
+    from originlink.model import check_certificate as _check  # noqa: PLC0415
+
+    cert, problems = _check(data)
+    return cert is not None and not problems, [p.model_dump() for p in problems]
+
+
+def format_problems(problems):
+    """Problems as lines people can act on: the field, the message and the article."""
+    lines = []
+    for p in problems:
+        article = f" ({p['article']})" if p.get("article") else ""
+        lines.append(f"- {p.get('path') or 'certificate'}: {p.get('message')}{article}")
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""`originlink serve`: run the certificate service on this machine (what `make run` calls).
+
+Embedded defaults: SQLite and a local signing key under --data-dir, gunicorn on loopback,
+an outbox worker. A demo exporter is created on first run; its API key is kept in
+DATA_DIR/demo-api-key (mode 0600) and printed at every start — a development convenience:
+real keys are shown once by `originlink keys create` and never stored in clear.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DEMO_EXPORTER = "demo"
+
+
+def lambda_api_dir() -> Path:
+    override = os.environ.get("ORIGINLINK_LAMBDA_API")
+    if override:
+        return Path(override)
+    import originlink
+
+    return Path(originlink.__file__).resolve().parent.parent / "lambda_api"
+
+
+def load_service(data_dir: str | None = None):
+    """Make `lambda_api` importable and return a configured service context."""
+    path = lambda_api_dir()
+    if not (path / "app.py").exists():
+        raise SystemExit(
+            f"originlink: the service code is not at {path} (set ORIGINLINK_LAMBDA_API)"
+        )
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+    from chalicelib.settings import Settings, configure
+
+    settings = Settings.from_env()
+    if data_dir is not None:
+        settings.data_dir = Path(data_dir)
+    return configure(settings)
+
+
+def ensure_demo_key(ctx) -> str:
+    """The demo exporter's API key: created with the exporter on first run, then re-read."""
+    from chalicelib.auth import create_api_key
+
+    key_file = ctx.settings.data_dir / "demo-api-key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    _, _, plain = create_api_key(ctx.store, DEMO_EXPORTER)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(plain + "\n")
+    return plain
+
+
+def banner(host: str, port: int, api_key: str, data_dir: Path) -> str:
+    base = f"http://{host}:{port}"
+    return "\n".join(
+        [
+            "",
+            "OriginLink certificate service is running",
+            f"  API          {base}/v1/certificates",
+            f"  OpenAPI      {base}/v1/openapi.json",
+            f"  JWKS         {base}/.well-known/jwks.json",
+            f"  Health       {base}/healthz",
+            f"  Data         {data_dir.resolve()} (SQLite + local signing key)",
+            f"  Demo exporter '{DEMO_EXPORTER}' API key: {api_key}",
+            f"    (dev convenience, kept in {data_dir / 'demo-api-key'} with mode 0600)",
+            "  Try:",
+            f"    curl -s -X POST {base}/v1/certificates -H 'Authorization: Bearer {api_key}' \\",
+            "      -H 'Content-Type: application/json' -H \"Idempotency-Key: $(uuidgen)\" \\",
+            "      --data-binary @examples/certificate.json",
+            "",
+        ]
+    )
+
+
+def _run(args) -> int:
+    os.umask(0o077)  # data, keys and database readable by this user only
+    ctx = load_service(args.data_dir)
+    if ctx.settings.storage == "sqlite":
+        ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ctx.keyring.active_signer()  # create the signing key before any worker starts
+    api_key = ensure_demo_key(ctx)
+    text = banner(args.host, args.port, api_key, ctx.settings.data_dir)
+    from chalicelib.server import OriginLinkServer
+
+    def on_ready() -> None:
+        print(text, flush=True)
+
+    OriginLinkServer(
+        ctx.settings,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        on_ready=on_ready,
+        access_log=not args.quiet,
+    ).run()
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="run the certificate service (HTTP)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", default="var", help="SQLite database and signing keys")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+    p.add_argument("--quiet", action="store_true", help="no access log")
+    p.set_defaults(func=_run)

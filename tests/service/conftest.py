@@ -1,0 +1,180 @@
+"""Fixtures for the service tests: the app through chalice.test.Client, both storage adapters
+(SQLite on disk, DynamoDB under moto), and a real `originlink serve` on a loopback port."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[2]
+LAMBDA_API = ROOT / "lambda_api"
+EXAMPLES = ROOT / "examples"
+if str(LAMBDA_API) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_API))
+
+from chalicelib import settings as settings_module  # noqa: E402
+from chalicelib.auth import create_api_key  # noqa: E402
+from chalicelib.storage import open_store  # noqa: E402
+from chalicelib.storage.dynamodb import table_definition  # noqa: E402
+
+
+def load_example(name: str = "certificate.json") -> dict:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def certificate() -> dict:
+    """A valid Certificate of Origin (two goods items, one under RVC)."""
+    return copy.deepcopy(load_example())
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "ap-southeast-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def store(request, tmp_path):
+    """The same contract suite runs against both adapters."""
+    if request.param == "sqlite":
+        yield open_store("sqlite", path=tmp_path / "store.sqlite3")
+        return
+    request.getfixturevalue("aws_env")
+    client = boto3.client("dynamodb", region_name="ap-southeast-1")
+    client.create_table(**table_definition("originlink-test"))
+    yield open_store("dynamodb", table="originlink-test", client=client)
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    ctx = settings_module.configure(settings_module.Settings(data_dir=tmp_path / "data"))
+    yield ctx
+    settings_module.configure()
+
+
+@pytest.fixture
+def app(ctx):
+    from app import app as chalice_app
+
+    return chalice_app
+
+
+@pytest.fixture
+def client(app):
+    from chalice.test import Client
+
+    with Client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def api_key(ctx) -> str:
+    return create_api_key(ctx.store, "acme")[2]
+
+
+@pytest.fixture
+def other_key(ctx) -> str:
+    return create_api_key(ctx.store, "globex")[2]
+
+
+def auth(key: str, idempotency_key: str | None = None, content_type="application/json") -> dict:
+    headers = {"Authorization": f"Bearer {key}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
+
+
+# --- a real server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.output = b""
+
+    def start(self) -> RunningServer:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("ORIGINLINK_STORAGE", None)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "originlink",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--threads",
+                "8",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode())
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start: " + self.output.decode())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # gunicorn: graceful shutdown on SIGTERM
+            try:
+                self.output += self.proc.communicate(timeout=15)[0]
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.output += self.proc.communicate()[0]
+        self.proc = None
+
+    @property
+    def demo_key(self) -> str:
+        return (self.data_dir / "demo-api-key").read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = RunningServer(tmp_path_factory.mktemp("serve") / "data").start()
+    yield running
+    running.stop()

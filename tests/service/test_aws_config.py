@@ -1,0 +1,64 @@
+"""The Lambda configuration — DynamoDB storage and a KMS signing key — end to end under moto,
+through the same app and the same routes."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from chalice.test import Client
+from chalicelib import settings as settings_module
+from chalicelib.auth import create_api_key
+from chalicelib.outbox import drain_once
+from chalicelib.storage.dynamodb import table_definition
+
+from originlink.signing import KmsKeyring, verify_jws
+
+from .conftest import auth
+
+
+@pytest.fixture
+def aws_ctx(aws_env):
+    boto3.client("dynamodb").create_table(**table_definition("originlink-lambda"))
+    old_key = KmsKeyring.create_key(boto3.client("kms"))
+    new_key = KmsKeyring.create_key(boto3.client("kms"))
+    env = {
+        "ORIGINLINK_STORAGE": "dynamodb",
+        "ORIGINLINK_TABLE": "originlink-lambda",
+        "ORIGINLINK_SIGNER": "kms",
+        "ORIGINLINK_KMS_KEY_ID": new_key,
+        "ORIGINLINK_KMS_RETIRED_KEY_IDS": old_key,
+    }
+    ctx = settings_module.configure(settings_module.Settings.from_env(env))
+    yield ctx
+    settings_module.configure()
+
+
+def test_lambda_configuration_end_to_end(aws_ctx, certificate):
+    from app import app
+
+    _, _, key = create_api_key(aws_ctx.store, "acme")
+    with Client(app) as client:
+        resp = client.http.post(
+            "/v1/certificates", headers=auth(key, "aws-1"), body=json.dumps(certificate)
+        )
+        assert resp.status_code == 201, resp.body
+        created = json.loads(resp.body)
+        replay = client.http.post(
+            "/v1/certificates", headers=auth(key, "aws-1"), body=json.dumps(certificate)
+        )
+        assert json.loads(replay.body) == created
+        jwks = json.loads(client.http.get("/.well-known/jwks.json").body)
+        assert len(jwks["keys"]) == 2  # active and retired
+        assert verify_jws(created["signature"]["jws"], jwks)["digest"] == created["digest"]
+        assert created["signature"]["kid"] == jwks["keys"][0]["kid"]
+        cancel = client.http.post(
+            f"/v1/certificates/{created['id']}/cancel",
+            headers=auth(key, "aws-c"),
+            body=json.dumps({"reason": "test"}),
+        )
+        assert json.loads(cancel.body)["state"] == "cancelled"
+    assert aws_ctx.store.get_by_public_id(created["public_id"]).state == "cancelled"
+    assert drain_once(aws_ctx, adapters={}) == 0
+    assert [e.status for e in aws_ctx.store.list_outbox()] == ["done"]

@@ -1,0 +1,83 @@
+"""`originlink keys|outbox|signing-keys` and the thread-safe Chalice app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+from .conftest import ROOT
+
+
+def cli(*args, data_dir, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "originlink", *args, "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_keys_create_list_revoke(tmp_path):
+    created = json.loads(cli("keys", "create", "--exporter", "acme", data_dir=tmp_path).stdout)
+    assert created["exporter"] == "acme" and created["api_key"].startswith("olk_")
+    second = json.loads(cli("keys", "create", "--exporter", "acme", data_dir=tmp_path).stdout)
+    assert second["exporter_id"] == created["exporter_id"]  # same exporter, new key
+    listed = json.loads(cli("keys", "list", data_dir=tmp_path).stdout)
+    assert [k["key_id"] for k in listed] == [created["key_id"], second["key_id"]]
+    assert all(created["api_key"] not in json.dumps(k) for k in listed)
+    assert listed[0]["ends_with"] == created["api_key"][-4:]
+    revoked = json.loads(cli("keys", "revoke", created["key_id"], data_dir=tmp_path).stdout)
+    assert revoked == {"key_id": created["key_id"], "revoked": True}
+    listed = json.loads(cli("keys", "list", "--exporter", "acme", data_dir=tmp_path).stdout)
+    assert listed[0]["revoked_at"] and listed[1]["revoked_at"] is None
+    missing = cli("keys", "revoke", "key_nope", data_dir=tmp_path, check=False)
+    assert missing.returncode == 2 and "no API key" in missing.stderr
+    missing = cli("keys", "list", "--exporter", "nobody", data_dir=tmp_path, check=False)
+    assert missing.returncode == 2
+
+
+def test_signing_keys_rotate_and_list(tmp_path):
+    first = json.loads(cli("signing-keys", "rotate", data_dir=tmp_path).stdout)
+    second = json.loads(cli("signing-keys", "rotate", data_dir=tmp_path).stdout)
+    assert second["retired"] == [first["active"]]
+    listed = json.loads(cli("signing-keys", "list", data_dir=tmp_path).stdout)
+    assert listed == [
+        {"kid": second["active"], "status": "active"},
+        {"kid": first["active"], "status": "retired"},
+    ]
+
+
+def test_outbox_list_is_json(tmp_path):
+    assert json.loads(cli("outbox", "list", data_dir=tmp_path).stdout) == []
+
+
+def test_current_request_is_per_thread(app):
+    """Two threads set different requests; each reads back its own."""
+    seen, barrier = {}, threading.Barrier(2)
+
+    def worker(name):
+        app.current_request = name
+        barrier.wait()
+        seen[name] = app.current_request
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"a": "a", "b": "b"}
+
+
+def test_core_cli_does_not_import_service_dependencies():
+    code = (
+        "import sys; import originlink.cli as c; c.build_parser();"
+        "bad = [m for m in ('cryptography', 'chalice', 'gunicorn', 'boto3') if m in sys.modules];"
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr

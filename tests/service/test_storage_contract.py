@@ -1,0 +1,241 @@
+"""One contract suite, run against both storage adapters (SQLite and DynamoDB under moto)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from chalicelib import lifecycle
+from chalicelib.storage import (
+    ApiKey,
+    CertificateRecord,
+    Conflict,
+    Exporter,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    OutboxEntry,
+    RecordUpdate,
+    VersionConflict,
+    WriteBatch,
+    open_store,
+)
+
+
+def make_record(cid: str, exporter_id: str = "exp_a", **overrides) -> tuple:
+    received = lifecycle.make_event(
+        cid, 1, "received", "received", actor=exporter_id, prev_hash=None
+    )
+    issued = lifecycle.make_event(
+        cid, 2, "issued", "issued", actor="service", prev_hash=received.hash
+    )
+    record = CertificateRecord(
+        id=cid,
+        exporter_id=exporter_id,
+        public_id="pub-" + cid,
+        access_code="ACCESS2345",
+        state="issued",
+        version=2,
+        number=overrides.pop("number", "CO-1"),
+        invoice_numbers=overrides.pop("invoice_numbers", ["INV-1", "INV-2"]),
+        document={"number": "CO-1", "importing_party": "VN"},
+        digest="sha256:" + "0" * 64,
+        jws="a.b.c",
+        kid="kid1",
+        created_at=received.at,
+        updated_at=issued.at,
+        last_event_hash=issued.hash,
+        **overrides,
+    )
+    return record, [received, issued]
+
+
+def outbox_for(record, entry_id: str = "obx_1") -> OutboxEntry:
+    return OutboxEntry(
+        id=entry_id,
+        certificate_id=record.id,
+        exporter_id=record.exporter_id,
+        kind="forward",
+        destination="VN",
+        status="pending",
+        attempts=0,
+        created_at=record.created_at,
+        next_attempt_at="2026-01-01T00:00:00.000000Z",
+    )
+
+
+def idem(key: str, cid: str, exporter_id: str = "exp_a") -> IdempotencyRecord:
+    return IdempotencyRecord(
+        exporter_id=exporter_id,
+        key=key,
+        request_hash="h-" + key,
+        status=201,
+        body=json.dumps({"id": cid}),
+        created_at="2026-01-01T00:00:00Z",
+        certificate_id=cid,
+    )
+
+
+def create(store, cid: str, key: str | None = None, exporter_id: str = "exp_a", **kw):
+    record, events = make_record(cid, exporter_id, **kw)
+    store.commit(
+        WriteBatch(
+            creates=[(record, events)],
+            idempotency=idem(key, cid, exporter_id) if key else None,
+            outbox=[outbox_for(record, "obx_" + cid)],
+        )
+    )
+    return record
+
+
+def test_exporters_and_unique_names(store):
+    store.create_exporter(Exporter("exp_a", "acme", "2026-01-01T00:00:00Z"))
+    with pytest.raises(Conflict):
+        store.create_exporter(Exporter("exp_b", "acme", "2026-01-01T00:00:01Z"))
+    assert store.get_exporter("exp_a").name == "acme"
+    assert store.get_exporter_by_name("acme").id == "exp_a"
+    assert store.get_exporter_by_name("nobody") is None
+    assert [e.name for e in store.list_exporters()] == ["acme"]
+
+
+def test_api_keys_lookup_list_revoke(store):
+    key = ApiKey("key_1", "f" * 64, "exp_a", "WXYZ", "2026-01-01T00:00:00Z")
+    store.put_api_key(key)
+    store.put_api_key(ApiKey("key_2", "e" * 64, "exp_b", "ABCD", "2026-01-01T00:00:01Z"))
+    assert store.get_api_key_by_hash("f" * 64) == key
+    assert store.get_api_key_by_hash("0" * 64) is None
+    assert [k.key_id for k in store.list_api_keys("exp_a")] == ["key_1"]
+    assert len(store.list_api_keys()) == 2
+    assert store.revoke_api_key("key_1", "2026-02-01T00:00:00Z") is True
+    assert store.get_api_key_by_hash("f" * 64).revoked_at == "2026-02-01T00:00:00Z"
+    assert store.revoke_api_key("key_nope", "2026-02-01T00:00:00Z") is False
+
+
+def test_create_writes_certificate_events_idempotency_and_outbox_together(store):
+    record = create(store, "crt_1", key="k1")
+    assert store.get_certificate("exp_a", "crt_1") == record
+    assert [e.type for e in store.list_events("crt_1")] == ["received", "issued"]
+    assert lifecycle.verify_chain(store.list_events("crt_1")) == []
+    assert store.get_idempotency("exp_a", "k1").certificate_id == "crt_1"
+    assert [e.certificate_id for e in store.list_outbox()] == ["crt_1"]
+
+
+def test_certificates_are_scoped_to_their_exporter(store):
+    create(store, "crt_1", exporter_id="exp_a")
+    assert store.get_certificate("exp_b", "crt_1") is None
+    assert store.list_certificates("exp_b") == ([], None)
+    assert store.get_idempotency("exp_b", "k1") is None
+
+
+def test_public_lookups(store):
+    record = create(store, "crt_1", number="R-77", invoice_numbers=["INV-9", "INV-10"])
+    assert store.get_by_public_id(record.public_id) == record
+    assert store.get_by_public_id("pub-unknown") is None
+    assert [r.id for r in store.find_by_number_invoice("R-77", "INV-10")] == ["crt_1"]
+    assert store.find_by_number_invoice("R-77", "INV-1") == []
+    assert store.find_by_number_invoice("R-7", "INV-10") == []
+
+
+def test_taken_idempotency_key_writes_nothing(store):
+    create(store, "crt_1", key="k1")
+    with pytest.raises(IdempotencyKeyTaken):
+        create(store, "crt_2", key="k1")
+    assert store.get_certificate("exp_a", "crt_2") is None
+    assert store.list_events("crt_2") == []
+    assert [e.certificate_id for e in store.list_outbox()] == ["crt_1"]
+    # The same key of another exporter is independent.
+    create(store, "crt_3", key="k1", exporter_id="exp_b")
+    assert store.get_certificate("exp_b", "crt_3") is not None
+
+
+def test_update_requires_the_version_that_was_read(store):
+    record = create(store, "crt_1")
+    updated, event = lifecycle.advance(record, "cancelled", "cancelled", actor="exp_a")
+    store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
+    assert store.get_certificate("exp_a", "crt_1").state == "cancelled"
+    assert store.get_certificate("exp_a", "crt_1").version == 3
+
+    # A writer that read version 2 loses, and nothing of its batch is written.
+    stale, stale_event = lifecycle.advance(record, "forwarded", "forwarded", actor="forwarder")
+    with pytest.raises(VersionConflict):
+        store.commit(
+            WriteBatch(
+                updates=[RecordUpdate(stale, record.version, [stale_event])],
+                idempotency=idem("k-stale", "crt_1"),
+            )
+        )
+    assert store.get_certificate("exp_a", "crt_1").state == "cancelled"
+    assert store.get_idempotency("exp_a", "k-stale") is None
+    events = store.list_events("crt_1")
+    assert [e.type for e in events] == ["received", "issued", "cancelled"]
+    assert lifecycle.verify_chain(events) == []
+
+
+def test_replace_is_one_transaction(store):
+    original = create(store, "crt_1")
+    new, new_events = make_record("crt_2", replaces="crt_1")
+    updated, event = lifecycle.advance(original, "replaced", "replaced", actor="exp_a")
+    updated.replaced_by = "crt_2"
+    # The original moved on meanwhile: the new certificate must not appear either.
+    moved, moved_event = lifecycle.advance(original, "forwarded", "forwarded", actor="forwarder")
+    store.commit(WriteBatch(updates=[RecordUpdate(moved, original.version, [moved_event])]))
+    with pytest.raises(VersionConflict):
+        store.commit(
+            WriteBatch(
+                creates=[(new, new_events)],
+                updates=[RecordUpdate(updated, original.version, [event])],
+            )
+        )
+    assert store.get_certificate("exp_a", "crt_2") is None
+    fresh = store.get_certificate("exp_a", "crt_1")
+    updated, event = lifecycle.advance(fresh, "replaced", "replaced", actor="exp_a")
+    updated.replaced_by = "crt_2"
+    store.commit(
+        WriteBatch(
+            creates=[(new, new_events)], updates=[RecordUpdate(updated, fresh.version, [event])]
+        )
+    )
+    assert store.get_certificate("exp_a", "crt_1").replaced_by == "crt_2"
+    assert store.get_certificate("exp_a", "crt_2").replaces == "crt_1"
+
+
+def test_list_certificates_pages_oldest_first(store):
+    ids = [create(store, f"crt_{i}").id for i in range(5)]
+    page1, cursor = store.list_certificates("exp_a", limit=2)
+    page2, cursor2 = store.list_certificates("exp_a", limit=2, after=cursor)
+    page3, cursor3 = store.list_certificates("exp_a", limit=2, after=cursor2)
+    assert [r.id for r in page1 + page2 + page3] == ids
+    assert cursor3 is None
+
+
+def test_outbox_lease_and_finish(store):
+    create(store, "crt_1")
+    now, later = "2026-06-01T00:00:00.000000Z", "2026-06-01T00:01:00.000000Z"
+    leased = store.lease_outbox(now, later)
+    assert [e.certificate_id for e in leased] == ["crt_1"]
+    assert store.lease_outbox(now, later) == []  # held by the first lease
+    entry = dataclasses.replace(leased[0], status="done", lease_until=None)
+    store.finish_outbox(entry)
+    assert store.list_outbox("pending") == []
+    assert [e.status for e in store.list_outbox("done")] == ["done"]
+
+
+def test_sqlite_is_durable_across_reopen(tmp_path):
+    path = tmp_path / "durable.sqlite3"
+    first = open_store("sqlite", path=path)
+    record = create(first, "crt_1", key="k1")
+    first.close()
+    second = open_store("sqlite", path=path)
+    assert second.get_certificate("exp_a", "crt_1") == record
+    assert second.get_idempotency("exp_a", "k1") is not None
+    assert len(second.list_events("crt_1")) == 2
+
+
+def test_sqlite_events_are_append_only(tmp_path):
+    store = open_store("sqlite", path=tmp_path / "s.sqlite3")
+    create(store, "crt_1")
+    conn = store._conn()
+    with pytest.raises(Exception, match="append-only"):
+        conn.execute("UPDATE events SET data = '{}' WHERE certificate_id = 'crt_1'")
+    with pytest.raises(Exception, match="append-only"):
+        conn.execute("DELETE FROM events")
