@@ -57,8 +57,7 @@ def create_certificate():
     exporter_id = _exporter()
     idempotency_key(api.current_request)  # 400 before anything else is looked at
     data = json_body(api.current_request)
-    cert = service.check(data)
-    return _idempotent(exporter_id, data, service.create(context(), exporter_id, cert))
+    return _idempotent(exporter_id, data, service.create(context(), exporter_id, data))
 
 
 @api.route("/v1/precheck", methods=["POST"])
@@ -102,7 +101,6 @@ def cancel_certificate(certificate_id):
     idempotency_key(api.current_request)
     data = json_body(api.current_request)
     body = parse_model(CancelRequest, data)
-    service.load(context(), exporter_id, certificate_id)  # 404 before any idempotency answer
     build = service.cancel(context(), exporter_id, certificate_id, body.reason)
     return _idempotent(exporter_id, data, build)
 
@@ -113,9 +111,7 @@ def replace_certificate(certificate_id):
     idempotency_key(api.current_request)
     data = json_body(api.current_request)
     body = parse_model(ReplaceBody, data)
-    cert = service.check(body.certificate, prefix="certificate")
-    service.load(context(), exporter_id, certificate_id)
-    build = service.replace(context(), exporter_id, certificate_id, cert, body.reason)
+    build = service.replace(context(), exporter_id, certificate_id, body.certificate, body.reason)
     return _idempotent(exporter_id, data, build)
 
 
@@ -125,7 +121,6 @@ def certified_true_copy(certificate_id):
     idempotency_key(api.current_request)
     data = json_body(api.current_request)
     body = parse_model(CertifiedTrueCopyRequest, data)
-    service.load(context(), exporter_id, certificate_id)
     today = datetime.now(UTC).date()
     build = service.certified_true_copy(
         context(), exporter_id, certificate_id, body.reason, body.note, today

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import rfc8785
 from pydantic import BaseModel, ValidationError
 
 from originlink.model.problems import format_path
@@ -15,16 +16,34 @@ from .problems import ApiProblem
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
 
 
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body(request) -> object:
+    """The body as JSON, or a 400 problem. Only I-JSON (RFC 7493) is accepted — finite
+    numbers, integers within ±2^53, valid Unicode — which is what RFC 8785 can canonicalise
+    (idempotency compares canonical bodies) and what every JSON parser reads the same way."""
     raw = request.raw_body or b""
     if not raw.strip():
         raise ApiProblem(400, "body_required", "the request needs a JSON body")
     try:
-        return json.loads(raw)
+        data = json.loads(raw, parse_constant=_no_constants)
+    except RecursionError as exc:
+        raise ApiProblem(400, "malformed_json", "the body is nested too deeply") from exc
     except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiProblem(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+    try:
+        rfc8785.dumps(data)
+    except RecursionError as exc:
+        raise ApiProblem(400, "malformed_json", "the body is nested too deeply") from exc
+    except rfc8785.CanonicalizationError as exc:
         raise ApiProblem(
-            400, "malformed_json", f"the body is not valid JSON: {exc}", errors=[]
+            400,
+            "unsupported_json",
+            f"the body is JSON but not I-JSON (RFC 7493): {exc}; send amounts as decimal strings",
         ) from exc
+    return data
 
 
 def parse_model(model: type[BaseModel], data: object):

@@ -22,6 +22,7 @@ from .problems import ApiProblem, from_core_problems
 from .schemas import CertificateResource
 from .storage import (
     CertificateRecord,
+    DuplicateNumber,
     Event,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -31,8 +32,9 @@ from .storage import (
     WriteBatch,
 )
 
-# public_id: 16 random bytes = 128 bits, URL-safe. access_code: 10 characters of an alphabet
-# without look-alikes (about 50 bits) — typed by people, and useless without the public_id.
+# public_id: 16 random bytes = 128 bits, URL-safe. access_code: 10 random characters of an
+# alphabet without look-alikes (50 bits; useless without the public_id) plus a Luhn mod N check
+# character, so a mistyped code is refused before any lookup.
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -40,8 +42,30 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _luhn_sum(code: str, double_first: bool) -> int:
+    n, total, double = len(ACCESS_ALPHABET), 0, double_first
+    for ch in reversed(code):
+        addend = ACCESS_ALPHABET.index(ch) * (2 if double else 1)
+        total += addend // n + addend % n
+        double = not double
+    return total
+
+
 def new_access_code() -> str:
-    return "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(10))
+    body = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(10))
+    check = (len(ACCESS_ALPHABET) - _luhn_sum(body, True) % len(ACCESS_ALPHABET)) % len(
+        ACCESS_ALPHABET
+    )
+    return body + ACCESS_ALPHABET[check]
+
+
+def access_code_is_valid(code: str) -> bool:
+    """Shape and check character of an access code (Luhn mod N over ACCESS_ALPHABET);
+    case and spaces are forgiven, as people type them."""
+    code = code.replace(" ", "").replace("-", "").upper()
+    if len(code) != 11 or any(ch not in ACCESS_ALPHABET for ch in code):
+        return False
+    return _luhn_sum(code, False) % len(ACCESS_ALPHABET) == 0
 
 
 @dataclass
@@ -54,10 +78,21 @@ class Answer:
 # --- representation -----------------------------------------------------------------------
 
 
+# Resource fields copied as they are from the stored record.
+_RESOURCE_FIELDS = [
+    name
+    for name in CertificateResource.model_fields
+    if name in CertificateRecord.__dataclass_fields__
+]
+
+
 def resource(record: CertificateRecord) -> dict:
+    """The API representation (schema: `CertificateResource`; the tests validate every answer
+    against it). Built directly rather than through the model: re-validating the stored
+    certificate on every read would cost more than the rest of the request."""
     base = f"/v1/certificates/{record.id}"
-    doc = {
-        **{k: v for k, v in record.to_dict().items() if k in CertificateResource.model_fields},
+    return {
+        **{name: getattr(record, name) for name in _RESOURCE_FIELDS},
         "document_type": record.document.get("document_type"),
         "importing_party": record.document.get("importing_party"),
         "signature": {"alg": "ES256", "kid": record.kid, "jws": record.jws},
@@ -69,14 +104,24 @@ def resource(record: CertificateRecord) -> dict:
         },
         "certificate": record.document,
     }
-    return CertificateResource.model_validate(doc).model_dump(mode="json")
 
 
 # --- validation ---------------------------------------------------------------------------
 
 
+def _not_an_object(data) -> list[Problem]:
+    """The core also reads str/bytes as JSON text; over HTTP the body is already parsed, so
+    anything but an object is simply the wrong shape."""
+    if isinstance(data, dict):
+        return []
+    message = f"the certificate must be a JSON object, not {type(data).__name__}"
+    return [Problem(path="", code="bad_type", message=message, article="Annex 3B")]
+
+
 def check(data, *, prefix: str = "") -> Certificate:
-    cert, problems = check_certificate(data)
+    cert, problems = (
+        (None, _not_an_object(data)) if _not_an_object(data) else check_certificate(data)
+    )
     if problems:
         if prefix:
             problems = [
@@ -88,7 +133,9 @@ def check(data, *, prefix: str = "") -> Certificate:
 
 
 def precheck(data) -> dict:
-    cert, problems = check_certificate(data)
+    cert, problems = (
+        (None, _not_an_object(data)) if _not_an_object(data) else check_certificate(data)
+    )
     return {
         "valid": not problems,
         "errors": [p.model_dump() for p in problems],
@@ -193,7 +240,8 @@ def _replay(record: IdempotencyRecord, req_hash: str) -> Answer:
 
 
 def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
-    """Run `build() -> (WriteBatch, status, body)` at most once per (exporter, key).
+    """Run `build() -> (WriteBatch, status, body)` at most once per (exporter, key). `build`
+    validates too, so a replay answers from the record without re-checking anything.
 
     The idempotency record is written in the same transaction as the change it answers, so a
     replay after a crash sees either both or neither; when two requests race, the storage's
@@ -208,7 +256,8 @@ def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
         key=key,
         request_hash=req_hash,
         status=status,
-        body=json.dumps(body, ensure_ascii=False, sort_keys=True),
+        # Key order kept: the replay is serialised exactly like the first answer.
+        body=json.dumps(body, ensure_ascii=False),
         created_at=lifecycle.now_iso(),
         certificate_id=body.get("id"),
     )
@@ -216,7 +265,31 @@ def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
         store.commit(batch)
     except IdempotencyKeyTaken:
         return _replay(store.get_idempotency(exporter_id, key), req_hash)
+    except DuplicateNumber as exc:
+        winner = store.get_idempotency(exporter_id, key)  # a racing duplicate of this request
+        if winner is not None:
+            return _replay(winner, req_hash)
+        raise ApiProblem(
+            409,
+            "duplicate_number",
+            f"number: you already have a certificate numbered {exc}; to correct it use "
+            "POST /v1/certificates/{id}/replace",
+            article="Art 3.17",
+            errors=[
+                {
+                    "path": "number",
+                    "code": "duplicate_number",
+                    "message": f"number: {exc} is already used by another of your certificates",
+                    "article": "Art 3.17",
+                }
+            ],
+        ) from exc
     except VersionConflict as exc:
+        # DynamoDB may report a racing duplicate as a transaction conflict: if the other
+        # request has committed this key meanwhile, answer as a replay.
+        winner = store.get_idempotency(exporter_id, key)
+        if winner is not None:
+            return _replay(winner, req_hash)
         raise ApiProblem(
             409,
             "version_conflict",
@@ -246,8 +319,9 @@ def _transition_problem(exc: TransitionNotAllowed, article: str | None = None) -
     )
 
 
-def create(ctx, exporter_id: str, cert: Certificate):
+def create(ctx, exporter_id: str, data: object):
     def build():
+        cert = check(data)
         record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id)
         return WriteBatch(creates=[(record, events)], outbox=[outbox]), 201, resource(record)
 
@@ -273,11 +347,12 @@ def cancel(ctx, exporter_id: str, certificate_id: str, reason: str):
     return build
 
 
-def replace(ctx, exporter_id: str, certificate_id: str, cert: Certificate, reason: str):
+def replace(ctx, exporter_id: str, certificate_id: str, data: dict, reason: str):
     """Art 3.17.5: issue a new certificate and invalidate the original, in one transaction."""
 
     def build():
         original = load(ctx, exporter_id, certificate_id)
+        cert = check(data, prefix="certificate")
         new, events, outbox = _new_record(
             ctx,
             exporter_id,
@@ -361,6 +436,3 @@ def record_status(
     updated, event = lifecycle.advance(record, type_, new_state, actor=actor, detail=detail)
     ctx.store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
     return updated
-
-
-__all__ = ["Answer", "Problem", "check", "create", "precheck", "resource"]

@@ -85,6 +85,8 @@ def _run(args) -> int:
         ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
     ctx.keyring.active_signer()  # create the signing key before any worker starts
     api_key = ensure_demo_key(ctx)
+    if hasattr(ctx.store, "close"):
+        ctx.store.close()  # workers open their own connections after the fork
     text = banner(args.host, args.port, api_key, ctx.settings.data_dir)
     from chalicelib.server import OriginLinkServer
 
@@ -108,7 +110,12 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", default="var", help="SQLite database and signing keys")
-    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, min(4, os.cpu_count() or 1)),
+        help="processes (default: one per CPU, at most 4)",
+    )
     p.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     p.add_argument("--quiet", action="store_true", help="no access log")
     p.set_defaults(func=_run)

@@ -137,6 +137,8 @@ class RunningServer:
                 str(self.port),
                 "--data-dir",
                 str(self.data_dir),
+                "--workers",
+                "2",
                 "--threads",
                 "8",
                 "--quiet",

@@ -9,6 +9,7 @@ import pytest
 from chalicelib import service
 from chalicelib.lifecycle import verify_chain
 from chalicelib.problems import ApiProblem
+from chalicelib.schemas import CertificateResource
 from chalicelib.storage import Event
 
 from originlink.formats.canonical import digest
@@ -26,7 +27,14 @@ def post(client, path, key, body, idem="k-1", content_type="application/json", h
 
 
 def body(response) -> dict:
-    return json.loads(response.body)
+    doc = json.loads(response.body)
+    # Every certificate in an answer matches the published schema (OpenAPI components).
+    if response.status_code < 300 and "signature" in doc:
+        CertificateResource.model_validate(doc)
+    for item in doc.get("items", []) if isinstance(doc, dict) else []:
+        if "signature" in item:
+            CertificateResource.model_validate(item)
+    return doc
 
 
 def assert_problem(response, status: int, code: str) -> dict:
@@ -122,10 +130,24 @@ def test_replay_returns_the_same_answer(client, api_key, certificate, created):
     again = post(client, "/v1/certificates", api_key, certificate, idem="create-1")
     assert again.status_code == 201
     assert body(again) == created
+    # Byte for byte, too.
+    certificate["number"] = "R-BYTES-1"
+    first = post(client, "/v1/certificates", api_key, certificate, idem="bytes-1")
+    second = post(client, "/v1/certificates", api_key, certificate, idem="bytes-1")
+    assert first.body == second.body and first.status_code == second.status_code == 201
+    certificate["number"] = created["number"]
     assert again.headers["Idempotent-Replayed"] == "true"
     # Same JSON with other whitespace/key order is the same request.
     reordered = json.dumps(dict(reversed(list(certificate.items()))), indent=3)
     assert body(post(client, "/v1/certificates", api_key, reordered, idem="create-1")) == created
+    listing = body(client.http.get("/v1/certificates", headers=auth(api_key)))
+    assert len(listing["items"]) == 2
+
+
+def test_same_number_with_a_new_key_is_409(client, api_key, certificate, created):
+    resp = post(client, "/v1/certificates", api_key, certificate, idem="create-2")
+    doc = assert_problem(resp, 409, "duplicate_number")
+    assert doc["article"] == "Art 3.17" and doc["errors"][0]["path"] == "number"
     listing = body(client.http.get("/v1/certificates", headers=auth(api_key)))
     assert len(listing["items"]) == 1
 
@@ -153,7 +175,6 @@ def test_idempotency_keys_are_per_exporter(client, api_key, other_key, certifica
 def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
     """Eight threads race with one key straight into the service over SQLite."""
     exporter_id = ctx.store.list_api_keys()[0].exporter_id
-    cert = service.check(certificate)
     req_hash = service.request_hash("POST", "/v1/certificates{}", certificate)
     barrier, answers, errors = threading.Barrier(8), [], []
 
@@ -162,7 +183,11 @@ def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
             barrier.wait()
             answers.append(
                 service.idempotent(
-                    ctx, exporter_id, "race", req_hash, service.create(ctx, exporter_id, cert)
+                    ctx,
+                    exporter_id,
+                    "race",
+                    req_hash,
+                    service.create(ctx, exporter_id, certificate),
                 )
             )
         except Exception as exc:  # pragma: no cover - reported below
@@ -427,3 +452,45 @@ def test_jwks_is_public_and_has_thumbprint_kids(client):
     assert resp.status_code == 200
     keys = body(resp)["keys"]
     assert keys and all(k["alg"] == "ES256" and "d" not in k for k in keys)
+
+
+def test_replay_answers_from_the_record_without_revalidating(
+    client, api_key, certificate, created, monkeypatch
+):
+    """A retry the next day (when e.g. a date rule would now object) still gets the answer
+    that was given, not a new verdict."""
+
+    def refuse(*args, **kwargs):  # pragma: no cover - must not be reached on a replay
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(service, "check_certificate", refuse)
+    again = post(client, "/v1/certificates", api_key, certificate, idem="create-1")
+    assert again.status_code == 201 and body(again) == created
+
+
+def test_lifecycle_actions_on_unknown_or_foreign_ids_are_404(
+    client, api_key, other_key, created, certificate
+):
+    cid = created["id"]
+    for key, target in ((other_key, cid), (api_key, "crt_unknown")):
+        for action, payload in (
+            ("replace", {"certificate": certificate, "reason": "x"}),
+            ("certified-true-copy", {"reason": "lost"}),
+            ("cancel", {"reason": "x"}),
+        ):
+            resp = post(client, f"/v1/certificates/{target}/{action}", key, payload, idem="z")
+            assert_problem(resp, 404, "not_found")
+
+
+def test_access_codes_carry_a_check_character():
+    codes = [service.new_access_code() for _ in range(200)]
+    assert len(set(codes)) == 200
+    assert all(len(c) == 11 and service.access_code_is_valid(c) for c in codes)
+    assert service.access_code_is_valid(codes[0].lower()[:5] + " " + codes[0].lower()[5:])
+    alphabet = service.ACCESS_ALPHABET
+    for code in codes[:50]:
+        for i in range(len(code)):  # every single-character typo is caught
+            for ch in alphabet:
+                if ch != code[i]:
+                    assert not service.access_code_is_valid(code[:i] + ch + code[i + 1 :])
+    assert not service.access_code_is_valid("O0I1" * 3)

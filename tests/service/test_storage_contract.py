@@ -11,6 +11,7 @@ from chalicelib.storage import (
     ApiKey,
     CertificateRecord,
     Conflict,
+    DuplicateNumber,
     Exporter,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -36,7 +37,7 @@ def make_record(cid: str, exporter_id: str = "exp_a", **overrides) -> tuple:
         access_code="ACCESS2345",
         state="issued",
         version=2,
-        number=overrides.pop("number", "CO-1"),
+        number=overrides.pop("number", "CO-" + cid),
         invoice_numbers=overrides.pop("invoice_numbers", ["INV-1", "INV-2"]),
         document={"number": "CO-1", "importing_party": "VN"},
         digest="sha256:" + "0" * 64,
@@ -146,6 +147,18 @@ def test_taken_idempotency_key_writes_nothing(store):
     # The same key of another exporter is independent.
     create(store, "crt_3", key="k1", exporter_id="exp_b")
     assert store.get_certificate("exp_b", "crt_3") is not None
+
+
+def test_numbers_are_unique_per_exporter_except_replacements_and_copies(store):
+    create(store, "crt_1", number="R-1")
+    with pytest.raises(DuplicateNumber):
+        create(store, "crt_2", key="k2", number="R-1")
+    assert store.get_certificate("exp_a", "crt_2") is None
+    assert store.get_idempotency("exp_a", "k2") is None
+    create(store, "crt_3", exporter_id="exp_b", number="R-1")  # another exporter's series
+    copy, events = make_record("crt_4", number="R-1", copy_of="crt_1")
+    store.commit(WriteBatch(creates=[(copy, events)]))
+    assert store.get_certificate("exp_a", "crt_4").copy_of == "crt_1"
 
 
 def test_update_requires_the_version_that_was_read(store):

@@ -1,7 +1,8 @@
 """Storage behind one interface (`Store`), two adapters: SQLite (embedded default) and DynamoDB.
 
 Every write that changes a certificate goes through `Store.commit(WriteBatch)`: new certificates,
-their events, updates of existing certificates (only if the stored version is the one read:
+their events (and, for a certificate that is neither a replacement nor a copy, its number,
+unique per exporter), updates of existing certificates (only if the stored version is the one read:
 optimistic locking), the idempotency record and outbox entries — all or nothing.
 """
 
@@ -19,6 +20,7 @@ from .records import (
 )
 from .store import (
     Conflict,
+    DuplicateNumber,
     IdempotencyKeyTaken,
     Store,
     StoreError,
@@ -29,6 +31,7 @@ __all__ = [
     "ApiKey",
     "CertificateRecord",
     "Conflict",
+    "DuplicateNumber",
     "Event",
     "Exporter",
     "IdempotencyKeyTaken",

@@ -9,6 +9,7 @@ Items (pk / sk):
   CERT#<id> / EVENT#<seq:010d>     append-only (attribute_not_exists)
   PUB#<public_id> / META           -> certificate id
   NUMINV#<number>#<invoice> / CERT#<id>
+  NUMBER#<exporter_id>#<number> / META   uniqueness of a first issue's number
   IDEM#<exporter_id>#<key> / META
   OUTBOX#<id> / META               gsi1: OUTBOX#<status> / <next_attempt_at>#<id>
 
@@ -32,7 +33,13 @@ from .records import (
     WriteBatch,
     from_dict,
 )
-from .store import Conflict, IdempotencyKeyTaken, StoreError, VersionConflict
+from .store import (
+    Conflict,
+    DuplicateNumber,
+    IdempotencyKeyTaken,
+    StoreError,
+    VersionConflict,
+)
 
 MAX_INVOICES_PER_CERT = 80
 SEP = "\x1f"  # unit separator: cannot appear in numbers typed by people
@@ -260,6 +267,17 @@ class DynamoStore:
                 )
             )
             reasons += [lambda r=record: Conflict(r.id)] * 2
+            if record.claims_number:
+                items.append(
+                    self._put_new(
+                        {
+                            "pk": _s(f"NUMBER#{record.exporter_id}{SEP}{record.number}"),
+                            "sk": _s("META"),
+                            "certificate_id": _s(record.id),
+                        }
+                    )
+                )
+                reasons.append(lambda r=record: DuplicateNumber(r.number))
             for inv in dict.fromkeys(record.invoice_numbers):
                 items.append(
                     {

@@ -49,7 +49,14 @@ class CertificateRecord:
     copy_of: str | None = None
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every
+        # read. Callers never mutate nested values in place.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @property
+    def claims_number(self) -> bool:
+        """A first issue owns its number; a replacement or a copy reuses its original's."""
+        return self.replaces is None and self.copy_of is None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from .records import (
     WriteBatch,
     from_dict,
 )
-from .store import Conflict, IdempotencyKeyTaken, VersionConflict
+from .store import Conflict, DuplicateNumber, IdempotencyKeyTaken, VersionConflict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exporters (
@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS certificates (
     version INTEGER NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS certificates_by_exporter
     ON certificates (exporter_id, created_at, id);
+CREATE TABLE IF NOT EXISTS certificate_numbers (
+    exporter_id TEXT NOT NULL, number TEXT NOT NULL, certificate_id TEXT NOT NULL,
+    PRIMARY KEY (exporter_id, number));
 CREATE TABLE IF NOT EXISTS certificate_invoices (
     number TEXT NOT NULL, invoice_number TEXT NOT NULL, certificate_id TEXT NOT NULL,
     PRIMARY KEY (number, invoice_number, certificate_id));
@@ -197,6 +200,14 @@ class SqliteStore:
                     )
                 except sqlite3.IntegrityError as exc:
                     raise Conflict(f"certificate {record.id} already exists") from exc
+                if record.claims_number:
+                    try:
+                        conn.execute(
+                            "INSERT INTO certificate_numbers VALUES (?, ?, ?)",
+                            (record.exporter_id, record.number, record.id),
+                        )
+                    except sqlite3.IntegrityError as exc:
+                        raise DuplicateNumber(record.number) from exc
                 conn.executemany(
                     "INSERT OR IGNORE INTO certificate_invoices VALUES (?, ?, ?)",
                     [(record.number, inv, record.id) for inv in record.invoice_numbers],

@@ -28,6 +28,11 @@ class IdempotencyKeyTaken(Conflict):
     written."""
 
 
+class DuplicateNumber(Conflict):
+    """The exporter already has a certificate with this number (Art 3.17: numbers are unique).
+    Replacements and certified true copies may reuse their original's number."""
+
+
 class VersionConflict(Conflict):
     """The certificate changed since it was read; nothing of this batch was written."""
 

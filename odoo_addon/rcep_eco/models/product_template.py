@@ -19,7 +19,7 @@ class ProductTemplate(models.Model):
         compute="_compute_rcep_hs_code",
         store=True,
         readonly=False,
-        help="Harmonized System subheading used on the certificate (Box 8). Prefilled from "
+        help="Harmonized System subheading used on the certificate (Box 9). Prefilled from "
         "the product's HS code when another module provides one.",
     )
     rcep_hs_edition = fields.Selection(HS_EDITIONS, string="HS Edition", default="HS2022")
@@ -31,7 +31,9 @@ class ProductTemplate(models.Model):
     )
     # Cost data: managers only.
     rcep_psr_override = fields.Char(string="Product Rule Override", groups=_MANAGER)
-    rcep_fob_amount = fields.Float(string="FOB Value per Unit", digits="Product Price", groups=_MANAGER)
+    rcep_fob_amount = fields.Float(
+        string="FOB Value per Unit", digits="Product Price", groups=_MANAGER
+    )
     rcep_cost_labour = fields.Float(string="Labour", digits="Product Price", groups=_MANAGER)
     rcep_cost_overhead = fields.Float(string="Overhead", digits="Product Price", groups=_MANAGER)
     rcep_cost_profit = fields.Float(string="Profit", digits="Product Price", groups=_MANAGER)

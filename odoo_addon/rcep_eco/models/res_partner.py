@@ -10,7 +10,7 @@ class ResPartner(models.Model):
         string="Missing for e-CO",
         compute="_compute_rcep_importer_missing",
         store=True,
-        help="What this customer lacks to be the importer (Box 3) of an RCEP certificate.",
+        help="What this customer lacks to be the importer (Box 2) of an RCEP certificate.",
     )
 
     @api.depends("country_id", "name", "street", "city")
@@ -29,7 +29,7 @@ class ResPartner(models.Model):
             partner.rcep_importer_missing = ", ".join(missing)
 
     def _rcep_party_dict(self):
-        """Box 1/3 party: name, one-line address, country."""
+        """Box 1/2/3 party: name, one-line address, country."""
         self.ensure_one()
         address = ", ".join(
             part

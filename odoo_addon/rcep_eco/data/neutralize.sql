@@ -1,0 +1,6 @@
+-- A copied (neutralized) database must never talk to the production e-CO service.
+UPDATE res_company
+   SET rcep_service_url = NULL,
+       rcep_api_key = NULL,
+       rcep_webhook_token = NULL,
+       rcep_environment = 'sandbox';

@@ -1,0 +1,68 @@
+from odoo import fields, models
+
+from ..originlink_bridge import CRITERIA, HS_EDITIONS, dec_str
+
+# Odoo units of measure → UN/ECE Recommendation 20 codes (the certificate's preferred units).
+_UNECE = {"Units": "PCE", "Dozens": "DZN", "kg": "KGM", "g": "GRM", "t": "TNE", "L": "LTR",
+          "m": "MTR", "m²": "MTK", "m³": "MTQ", "Pairs": "PR"}  # fmt: skip
+
+
+class RcepCertificateLine(models.Model):
+    """One goods item (Boxes 6-12) of a certificate."""
+
+    _name = "rcep.certificate.line"
+    _description = "RCEP Certificate Goods Item"
+    _order = "sequence, id"
+
+    sequence = fields.Integer(default=10)
+    certificate_id = fields.Many2one(
+        "rcep.certificate", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="certificate_id.company_id", store=True)
+    sale_line_id = fields.Many2one("sale.order.line", string="Order Line")
+    product_id = fields.Many2one("product.product", required=True)
+    name = fields.Text(string="Description of Goods (Box 8)", required=True)
+    marks = fields.Char(string="Marks and Numbers (Box 7)")
+    packages_number = fields.Integer(string="Packages (Box 8)")
+    packages_kind = fields.Char(string="Kind of Packages", default="cartons")
+    hs_code = fields.Char(string="HS Code (Box 9)", required=True)
+    hs_edition = fields.Selection(HS_EDITIONS, required=True, default="HS2022")
+    origin_criterion = fields.Selection(CRITERIA, string="Origin Criterion (Box 10)", required=True)
+    country_of_origin_id = fields.Many2one(
+        "res.country", string="RCEP Country of Origin (Box 11)", required=True
+    )
+    quantity = fields.Float(digits="Product Unit", required=True)
+    uom_code = fields.Char(string="Unit", default="PCE", required=True)
+    gross_weight = fields.Float(string="Gross Weight (kg)", digits="Stock Weight")
+    currency_id = fields.Many2one(related="certificate_id.company_id.currency_id")
+    fob_value = fields.Monetary(string="FOB Value (Box 12)", currency_field="currency_id")
+
+    def _build_goods_item(self, item_number):
+        self.ensure_one()
+        currency = self.currency_id.name or "USD"
+        needs_fob = self.origin_criterion == "RVC"
+        return {
+            "item_number": item_number,
+            "marks": self.marks or None,
+            "packages": {"number": self.packages_number, "kind": self.packages_kind}
+            if self.packages_number and self.packages_kind
+            else None,
+            "description": self.name,
+            "hs_code": self.hs_code,
+            "hs_edition": self.hs_edition,
+            "origin_criterion": self.origin_criterion,
+            "country_of_origin": self.country_of_origin_id.code or "",
+            "country_of_origin_marker": "",
+            "quantity": {"value": dec_str(self.quantity, 3), "unit": self.uom_code},
+            "gross_weight": {"value": dec_str(self.gross_weight, 3), "unit": "KGM"}
+            if self.gross_weight
+            else None,
+            "fob_value": {"amount": dec_str(self.fob_value), "currency": currency}
+            if self.fob_value or needs_fob
+            else None,
+            "producer": None,
+            "evidence": None,
+        }
+
+    def _uom_code(self, uom):
+        return _UNECE.get(uom.name, "PCE")

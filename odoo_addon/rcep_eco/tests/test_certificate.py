@@ -1,0 +1,192 @@
+import json
+from datetime import timedelta
+
+import requests
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import HERE, SERVICE_URL, RcepCase, load_exchange
+
+
+@tagged("post_install", "-at_install")
+class TestCertificateFromOrder(RcepCase):
+    def test_wizard_takes_lines_importer_and_invoice(self):
+        cert = self.create_certificate()
+        self.assertEqual(cert.state, "draft")
+        self.assertEqual(cert.sale_order_id, self.order)
+        self.assertEqual(cert.importer_id, self.buyer)
+        self.assertEqual(cert.importing_country_id.code, "VN")
+        line = cert.line_ids
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.hs_code, "940360")
+        self.assertEqual(line.origin_criterion, "RVC")
+        self.assertEqual(line.quantity, 40)
+        self.assertEqual(line.uom_code, "PCE")
+        self.assertEqual(line.fob_value, 4000.0)
+        self.assertEqual(line.gross_weight, 1280.0)
+        self.assertIn("Created from sales order", " ".join(self.chatter(cert)))
+        self.assertEqual(self.order.rcep_certificate_count, 1)
+
+    def test_wizard_needs_a_confirmed_order(self):
+        quotation = self.order.copy()
+        wizard = (
+            self.env["rcep.certificate.wizard"]
+            .with_context(default_sale_order_id=quotation.id)
+            .create({"departure_date": "2026-11-22"})
+        )
+        with self.assertRaisesRegex(UserError, "Confirm the sales order"):
+            wizard.action_create()
+
+    def test_wizard_refuses_products_without_origin_data(self):
+        self.cabinet.rcep_criterion = False
+        wizard = (
+            self.env["rcep.certificate.wizard"]
+            .with_context(default_sale_order_id=self.order.id)
+            .create({"departure_date": "2026-11-22"})
+        )
+        with self.assertRaisesRegex(UserError, "Wooden cabinet PR-C120: missing origin criterion"):
+            wizard.action_create()
+
+    def test_document_is_the_core_model(self):
+        cert = self.create_certificate()
+        expected = json.loads((HERE / "certificate_document.json").read_text())
+        self.assertEqual(cert._build_document(), expected)
+        self.assertEqual(cert._check_document(), expected)
+
+    def test_core_validation_before_sending_names_fields_and_articles(self):
+        us = self.env["res.partner"].create(
+            {"name": "Acme Inc", "street": "1 Main St", "country_id": self.env.ref("base.us").id}
+        )
+        cert = self.create_certificate()
+        cert.write({"importer_id": us.id, "importing_country_id": self.vn.id})
+        with self.service() as replay, self.assertRaises(UserError) as err:
+            cert.action_send()
+        message = str(err.exception)
+        self.assertIn("importer.country: US is not the importing Party VN", message)
+        self.assertIn("(Annex 3B; Form RCEP Box 2)", message)
+        self.assertEqual(replay.calls, [], "nothing may leave Odoo before the core accepts it")
+        self.assertEqual(cert.state, "draft")
+        self.assertFalse(cert.idempotency_key)
+
+    def test_send_stores_the_service_answer(self):
+        cert = self.create_certificate()
+        with self.service("create_201") as replay:
+            cert.action_send()
+        answer = load_exchange("create_201")["response"]
+        key = replay.calls[0]["headers"]["Idempotency-Key"]
+        self.assertEqual(key, cert.idempotency_key)
+        self.assertEqual(cert.state, "issued")
+        self.assertEqual(cert.service_id, answer["id"])
+        self.assertEqual(cert.public_id, answer["public_id"])
+        self.assertEqual(cert.access_code, answer["access_code"])
+        self.assertEqual(cert.digest, answer["digest"])
+        self.assertEqual(cert.verify_url, SERVICE_URL + "/v/" + answer["public_id"])
+        self.assertFalse(cert.last_error)
+        self.assertEqual(cert.send_attempts, 1)
+        # QR code of the verification link, rendered by Odoo's own barcode service (PNG).
+        self.assertTrue(cert.qr_code.startswith(b"iVBORw0KGgo"))
+        chatter = " ".join(self.chatter(cert))
+        self.assertIn("Draft → Queued", chatter)
+        self.assertIn("Queued → Issued", chatter)
+
+    def test_refusal_is_stored_as_text(self):
+        cert = self.create_certificate()
+        with self.service("create_409_duplicate"):
+            cert.action_send()
+        self.assertEqual(cert.state, "error")
+        self.assertIn("HTTP 409 duplicate_number", cert.last_error)
+        self.assertIn("(Art 3.17)", cert.last_error)
+        self.assertIn("number: RCEP-2026-000001 is already used", cert.last_error)
+        self.assertIn("The service refused it", " ".join(self.chatter(cert)))
+
+    def test_service_problems_name_every_field(self):
+        exchange = load_exchange("create_422")
+        cert = self.create_certificate()
+        with self.service("create_422"):
+            result = cert._call_service(
+                "POST", "/v1/certificates", exchange["request"], idempotency_key="k-bad"
+            )
+        self.assertEqual(result["status"], 422)
+        self.assertIn("HTTP 422 invalid_certificate", result["error"])
+        self.assertIn(
+            "- importer.country: importer.country: US is not the importing Party VN "
+            "(Annex 3B; Form RCEP Box 2)",
+            result["error"],
+        )
+
+    def test_transient_failure_is_retried_by_cron_with_the_same_key(self):
+        cert = self.create_certificate()
+        cron = self.env.ref("rcep_eco.ir_cron_rcep_send")
+        with self.service(requests.ConnectionError("connection refused")) as first:
+            cert.action_send()
+        self.assertEqual(cert.state, "to_send")
+        self.assertEqual(cert.send_attempts, 1)
+        self.assertIn("ConnectionError: connection refused", cert.last_error)
+        self.assertTrue(cert.next_retry_at)
+        trigger = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertIn(cert.next_retry_at, trigger.mapped("call_at"))
+        self.assertIn("Next attempt at", " ".join(self.chatter(cert)))
+        # Not due yet: the cron leaves it alone.
+        with self.service():
+            self.env["rcep.certificate"]._cron_send()
+        cert.write({"next_retry_at": fields.Datetime.now() - timedelta(seconds=1)})
+        with self.service("create_201") as second:
+            self.env["rcep.certificate"]._cron_send()
+        self.assertEqual(cert.state, "issued")
+        self.assertEqual(
+            first.calls[0]["headers"]["Idempotency-Key"],
+            second.calls[0]["headers"]["Idempotency-Key"],
+        )
+        self.assertEqual(cert.send_attempts, 2)
+
+    def test_gives_up_after_the_last_retry(self):
+        cert = self.create_certificate()
+        outage = [requests.Timeout("read timed out") for _ in range(6)]
+        with self.service(*outage[:1]):
+            cert.action_send()
+        for error in outage[1:]:
+            cert.write({"next_retry_at": fields.Datetime.now() - timedelta(seconds=1)})
+            with self.service(error):
+                self.env["rcep.certificate"]._cron_send()
+        self.assertEqual(cert.state, "error")
+        self.assertEqual(cert.send_attempts, 6)
+        self.assertIn("Gave up after 6 attempts", " ".join(self.chatter(cert)))
+
+    def test_resend_after_fix_uses_a_new_key(self):
+        cert = self.create_certificate()
+        with self.service("create_409_duplicate"):
+            cert.action_send()
+        first_key = cert.idempotency_key
+        cert.write({"remarks": "corrected"})
+        replay_entry = load_exchange("create_201")
+        replay_entry["request"] = dict(replay_entry["request"], remarks="corrected")
+        with self.service(replay_entry):
+            cert.action_send()
+        self.assertNotEqual(cert.idempotency_key, first_key)
+        self.assertEqual(cert.state, "issued")
+
+    def test_precheck_dry_run(self):
+        # The recorded dry run: the same buyer, but with an address outside the importing Party.
+        us = self.env["res.partner"].create(
+            {
+                "name": self.buyer.name,
+                "street": self.buyer.street,
+                "city": self.buyer.city,
+                "country_id": self.env.ref("base.us").id,
+            }
+        )
+        cert = self.create_certificate()
+        number = load_exchange("precheck_invalid")["request"]["number"]
+        cert.write(
+            {
+                "name": number,
+                "importer_id": us.id,
+                "importing_country_id": self.vn.id,
+            }
+        )
+        with self.service("precheck_invalid"):
+            cert.action_precheck()
+        self.assertIn("Pre-check found problems", cert.precheck_result)
+        self.assertIn("US is not the importing Party VN", cert.precheck_result)
+        self.assertEqual(cert.state, "draft")

@@ -1,0 +1,108 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import RcepCase, load_exchange
+
+
+@tagged("post_install", "-at_install")
+class TestCertificateLifecycle(RcepCase):
+    def replace(self):
+        """Issue the original, then replace it with the corrected one (Art 3.17.5)."""
+        original = self.issued_certificate()
+        action = original.action_replace()
+        new = self.env["rcep.certificate"].browse(action["res_id"])
+        self.assertEqual(new.state, "draft")
+        self.assertEqual(new.replaces_id, original)
+        new.write({"name": "RCEP-2026-000002", "replace_reason": "quantity corrected to 30 units"})
+        new.line_ids.write({"quantity": 30, "fob_value": 3000.0, "gross_weight": 960.0})
+        with self.service("replace_201"):
+            new.action_send()
+        return original, new
+
+    def test_status_pull_follows_the_service(self):
+        cert = self.issued_certificate()
+        with self.service("status_replaced"):
+            self.env["rcep.certificate"]._cron_pull_status()
+        self.assertEqual(cert.state, "replaced")
+        self.assertIn("Issued → Replaced. Reported by the service.", " ".join(self.chatter(cert)))
+        # A final state is not asked about again.
+        with self.service():
+            self.env["rcep.certificate"]._cron_pull_status()
+
+    def test_replace(self):
+        original, new = self.replace()
+        answer = load_exchange("replace_201")["response"]
+        self.assertEqual(new.state, "issued")
+        self.assertEqual(new.service_id, answer["id"])
+        self.assertEqual(answer["replaces"], original.service_id)
+        self.assertEqual(original.state, "replaced")
+        self.assertEqual(original.replaced_by_id, new)
+        self.assertIn("Replaced by RCEP-2026-000002", " ".join(self.chatter(original)))
+
+    def test_replace_needs_a_reason(self):
+        original = self.issued_certificate()
+        new = self.env["rcep.certificate"].browse(original.action_replace()["res_id"])
+        with self.assertRaisesRegex(UserError, "replaces the original"):
+            new.action_send()
+
+    def test_certified_true_copy(self):
+        _original, cert = self.replace()
+        action = cert.action_certified_true_copy()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create({"copy_reason": "lost", "note": "original lost in transit"})
+        )
+        with self.service("certified_true_copy_201"):
+            result = wizard.action_confirm()
+        answer = load_exchange("certified_true_copy_201")["response"]
+        copy = self.env["rcep.certificate"].browse(result["res_id"])
+        self.assertEqual(copy.copy_of_id, cert)
+        self.assertEqual(copy.service_id, answer["id"])
+        self.assertEqual(copy.state, "issued")
+        self.assertEqual(
+            str(copy.certified_on), answer["certificate"]["certified_true_copy"]["certified_on"]
+        )
+        self.assertEqual(cert.state, "issued", "the original stays valid (Art 3.17.9)")
+        self.assertIn("Certified true copy issued (lost", " ".join(self.chatter(cert)))
+
+    def test_cancel(self):
+        _original, cert = self.replace()
+        action = cert.action_cancel()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create({"reason": "order cancelled by the buyer"})
+        )
+        with self.service("cancel_200") as replay:
+            wizard.action_confirm()
+        self.assertEqual(cert.state, "cancelled")
+        self.assertEqual(
+            replay.calls[0]["headers"]["Idempotency-Key"], f"{cert.idempotency_key}:cancel"
+        )
+        self.assertIn(
+            "Issued → Cancelled. order cancelled by the buyer", " ".join(self.chatter(cert))
+        )
+        with self.assertRaises(UserError):
+            cert.action_cancel()
+
+    def test_cancel_refused_keeps_state_and_stores_error(self):
+        _original, cert = self.replace()
+        with self.service("cancel_409"):
+            result = cert._do_cancel("order cancelled by the buyer")
+        self.assertEqual(cert.state, "issued")
+        self.assertIn("HTTP 409 invalid_state", cert.last_error)
+        self.assertEqual(result["params"]["type"], "danger")
+        self.assertIn("Cancellation failed", " ".join(self.chatter(cert)))
+
+    def test_cancel_a_draft_stays_local(self):
+        cert = self.create_certificate()
+        with self.service():
+            cert.action_cancel()
+        self.assertEqual(cert.state, "cancelled")
+
+    def test_state_is_read_only(self):
+        field = self.env["rcep.certificate"]._fields["state"]
+        self.assertTrue(field.readonly)
+        view = self.env.ref("rcep_eco.rcep_certificate_view_form")
+        self.assertIn('name="state" widget="statusbar"', view.arch_db)
