@@ -12,9 +12,9 @@ from ..originlink_bridge import check_certificate, format_problems
 
 _logger = logging.getLogger(__name__)
 
-# (connect, read) seconds: the service answers in well under a second; a hung socket must not
-# hold an Odoo worker.
-SERVICE_TIMEOUT = (5, 30)
+# Seconds (connect and read each): the service answers in well under a second; a hung socket
+# must not hold an Odoo worker. A single number, as Odoo's own HTTP clients use.
+SERVICE_TIMEOUT = 20
 # Minutes to wait before each retry of a send that failed for a transient reason.
 RETRY_DELAYS = (1, 5, 15, 60, 240)
 TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
@@ -95,6 +95,7 @@ class RcepCertificate(models.Model):
         string="Importing Party",
         compute="_compute_importing_country_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
     )

@@ -21,10 +21,20 @@ class TestProductQualification(RcepCase):
     def test_material_change_recomputes_and_flags_claim(self):
         tmpl = self.cabinet.product_tmpl_id
         wood = tmpl.rcep_material_ids.filtered(lambda m: m.hs_code == "440799")
-        wood.value = 70.0  # VNM 70 of FOB 100: RVC 30 % < 40 %, CTH still met
+        # VNM 70 of FOB 100 and lower costs: build-down 30 %, build-up 28 % (< 40 %), CTH met.
+        wood.value = 70.0
+        tmpl.write(
+            {
+                "rcep_cost_labour": 5.0,
+                "rcep_cost_overhead": 5.0,
+                "rcep_cost_profit": 5.0,
+                "rcep_cost_other": 5.0,
+            }
+        )
         self.assertTrue(tmpl.rcep_originating)
         self.assertEqual(tmpl.rcep_criteria_met, "CTC")
         self.assertIn("30.00 %", tmpl.rcep_reasons)
+        self.assertIn("build-up 28.00 %", tmpl.rcep_reasons)
         self.assertFalse(tmpl.rcep_ready)
         self.assertIn("claimed criterion RVC not met", tmpl.rcep_missing)
         tmpl.rcep_criterion = "CTC"

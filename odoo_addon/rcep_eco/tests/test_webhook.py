@@ -12,7 +12,9 @@ class TestWebhook(RcepCase, HttpCase):
     def test_valid_token_only_rings_the_doorbell(self):
         cert = self.issued_certificate()
         before = self.triggers()
-        response = self.url_open("/rcep_eco/webhook?token=hook-secret-1234567890", data=b"")
+        response = self.url_open(
+            "/rcep_eco/webhook?token=hook-secret-1234567890", data={"event": "status_changed"}
+        )
         self.assertEqual(response.status_code, 204)
         self.assertEqual(self.triggers(), before + 1)
         # Nothing was pulled or changed by the request itself: the cron does that.
@@ -21,13 +23,22 @@ class TestWebhook(RcepCase, HttpCase):
     def test_token_in_header(self):
         before = self.triggers()
         response = self.url_open(
-            "/rcep_eco/webhook", data=b"", headers={"X-OriginLink-Token": "hook-secret-1234567890"}
+            "/rcep_eco/webhook",
+            data={"event": "status_changed"},
+            headers={"X-OriginLink-Token": "hook-secret-1234567890"},
         )
         self.assertEqual(response.status_code, 204)
         self.assertEqual(self.triggers(), before + 1)
 
     def test_bad_or_missing_token_is_refused(self):
         before = self.triggers()
-        self.assertEqual(self.url_open("/rcep_eco/webhook?token=nope", data=b"").status_code, 403)
-        self.assertEqual(self.url_open("/rcep_eco/webhook", data=b"").status_code, 403)
+        self.assertEqual(
+            self.url_open(
+                "/rcep_eco/webhook?token=nope", data={"event": "status_changed"}
+            ).status_code,
+            403,
+        )
+        self.assertEqual(
+            self.url_open("/rcep_eco/webhook", data={"event": "status_changed"}).status_code, 403
+        )
         self.assertEqual(self.triggers(), before)

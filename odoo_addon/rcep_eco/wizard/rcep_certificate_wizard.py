@@ -24,6 +24,7 @@ class RcepCertificateWizard(models.TransientModel):
         string="Importer",
         compute="_compute_importer_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
     )
@@ -32,21 +33,31 @@ class RcepCertificateWizard(models.TransientModel):
         string="Importing Party",
         compute="_compute_importing_country_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
     )
     departure_date = fields.Date(
-        compute="_compute_departure_date", store=True, readonly=False, required=True
+        compute="_compute_departure_date",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
     )
     vessel_or_flight = fields.Char()
     port_of_discharge = fields.Char()
-    invoice_number = fields.Char(compute="_compute_invoice", store=True, readonly=False)
-    invoice_date = fields.Date(compute="_compute_invoice", store=True, readonly=False)
+    invoice_number = fields.Char(
+        compute="_compute_invoice", store=True, precompute=True, readonly=False
+    )
+    invoice_date = fields.Date(
+        compute="_compute_invoice", store=True, precompute=True, readonly=False
+    )
     line_ids = fields.One2many(
         "rcep.certificate.wizard.line",
         "wizard_id",
         compute="_compute_line_ids",
         store=True,
+        precompute=True,
         readonly=False,
     )
 
