@@ -10,7 +10,8 @@
 # rcep_eco with --test-tags /rcep_eco -> parse Odoo's test summary -> drop the database.
 # Environment: ODOO_PATH, ODOO_PYTHON (interpreter for the venv, default python3),
 # ODOO_DB_USER (PostgreSQL role, default: the current OS user), KEEP_DB=1 (keep the database),
-# ORIGINLINK_CLI (the service CLI used by the end-to-end test; default .venv/bin/originlink).
+# ORIGINLINK_CLI (the service CLI used by the end-to-end test; default .venv/bin/originlink),
+# ODOO_VENV (where to build the Odoo venv; default .venv-odoo).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +39,7 @@ ODOO_PATH="$(cd "$ODOO_PATH" && pwd)"
 echo "Odoo: $ODOO_PATH"
 
 # --- 2. the Odoo venv, cached and keyed on the requirements ----------------------------------
-VENV="$ROOT/.venv-odoo"
+VENV="${ODOO_VENV:-$ROOT/.venv-odoo}"
 PY="$VENV/bin/python"
 ART="$ROOT/test-artifacts/odoo"
 mkdir -p "$ART"

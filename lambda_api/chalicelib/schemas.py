@@ -93,9 +93,20 @@ class EventList(BaseModel):
     chain_intact: bool
 
 
+class PrecheckClassification(BaseModel):
+    """The lane of `originlink.classify` (docs/classification.md) and why."""
+
+    lane: Literal["green", "amber", "red"]
+    reasons: list[str]
+
+
 class PrecheckResult(BaseModel):
     valid: bool
     errors: list[Problem]
+    warnings: list[Problem] = Field(default_factory=list, description="see docs/classification.md")
+    classification: PrecheckClassification | None = Field(
+        default=None, description="null when the certificate is not valid"
+    )
     digest: str | None = None
     valid_until: str | None = None
 

@@ -9,10 +9,11 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import rfc8785
 
+from originlink.classify import classify_certificate
 from originlink.formats.canonical import digest as certificate_digest
 from originlink.model import Certificate, Problem, check_certificate
 
@@ -118,9 +119,16 @@ def _not_an_object(data) -> list[Problem]:
     return [Problem(path="", code="bad_type", message=message, article="Annex 3B")]
 
 
-def check(data, *, prefix: str = "") -> Certificate:
+def today_utc() -> date:
+    """The date the date rules (issued in the future, expired: Art 3.16) are checked against."""
+    return datetime.now(UTC).date()
+
+
+def check(data, *, today: date, prefix: str = "") -> Certificate:
     cert, problems = (
-        (None, _not_an_object(data)) if _not_an_object(data) else check_certificate(data)
+        (None, _not_an_object(data))
+        if _not_an_object(data)
+        else check_certificate(data, today=today)
     )
     if problems:
         if prefix:
@@ -133,12 +141,25 @@ def check(data, *, prefix: str = "") -> Certificate:
 
 
 def precheck(data) -> dict:
+    """Dry run of create: the same checks (with today's date), plus the classification
+    (originlink.classify). Warnings are given whenever the document could be read; the lane
+    only for a valid document, since an invalid one would not be accepted at all."""
+    today = today_utc()
     cert, problems = (
-        (None, _not_an_object(data)) if _not_an_object(data) else check_certificate(data)
+        (None, _not_an_object(data))
+        if _not_an_object(data)
+        else check_certificate(data, today=today)
     )
+    classified = classify_certificate(cert, today=today) if cert is not None else None
     return {
         "valid": not problems,
         "errors": [p.model_dump() for p in problems],
+        "warnings": [w.model_dump() for w in classified.warnings] if classified else [],
+        "classification": (
+            {"lane": classified.lane, "reasons": classified.reasons}
+            if classified is not None and not problems
+            else None
+        ),
         "digest": certificate_digest(cert) if cert is not None and not problems else None,
         "valid_until": cert.valid_until.isoformat() if cert is not None else None,
     }
@@ -156,8 +177,12 @@ def _new_record(
     replaces: str | None = None,
     copy_of: str | None = None,
     detail: dict | None = None,
+    today: date,
 ) -> tuple[CertificateRecord, list[Event], OutboxEntry]:
     cid = "crt_" + secrets.token_hex(10)
+    # The lane at issue goes on the "issued" event (codes only: no figures), not the record, so
+    # neither storage adapter changes; a later reclassification would be a new event.
+    classified = classify_certificate(cert, today=today)
     public_id = new_public_id()
     digest = certificate_digest(cert)
     signer = ctx.keyring.active_signer()
@@ -184,7 +209,14 @@ def _new_record(
         lifecycle.ISSUED,
         actor="service",
         prev_hash=received.hash,
-        detail={"digest": digest, "kid": signer.kid},
+        detail={
+            "digest": digest,
+            "kid": signer.kid,
+            "classification": {
+                "lane": classified.lane,
+                "warnings": [w.code for w in classified.warnings],
+            },
+        },
     )
     record = CertificateRecord(
         id=cid,
@@ -321,8 +353,9 @@ def _transition_problem(exc: TransitionNotAllowed, article: str | None = None) -
 
 def create(ctx, exporter_id: str, data: object):
     def build():
-        cert = check(data)
-        record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id)
+        today = today_utc()
+        cert = check(data, today=today)
+        record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id, today=today)
         return WriteBatch(creates=[(record, events)], outbox=[outbox]), 201, resource(record)
 
     return build
@@ -352,7 +385,8 @@ def replace(ctx, exporter_id: str, certificate_id: str, data: dict, reason: str)
 
     def build():
         original = load(ctx, exporter_id, certificate_id)
-        cert = check(data, prefix="certificate")
+        today = today_utc()
+        cert = check(data, today=today, prefix="certificate")
         new, events, outbox = _new_record(
             ctx,
             exporter_id,
@@ -360,6 +394,7 @@ def replace(ctx, exporter_id: str, certificate_id: str, data: dict, reason: str)
             actor=exporter_id,
             replaces=original.id,
             detail={"replaces": original.id, "reason": reason},
+            today=today,
         )
         try:
             updated, event = lifecycle.advance(
@@ -410,7 +445,13 @@ def certified_true_copy(
             raise from_core_problems(problems, code="copy_not_allowed")
         detail = {"copy_of": original.id, "reason": reason, "note": note}
         copy, events, outbox = _new_record(
-            ctx, exporter_id, cert, actor=exporter_id, copy_of=original.id, detail=detail
+            ctx,
+            exporter_id,
+            cert,
+            actor=exporter_id,
+            copy_of=original.id,
+            detail=detail,
+            today=today,
         )
         updated, event = lifecycle.advance(
             original,

@@ -60,6 +60,21 @@ def check_certificate(data):
     return cert is not None and not problems, [p.model_dump() for p in problems]
 
 
+def verification_link(base_url, public_id):
+    """The link printed on the certificate and in its QR: the service's own builder, so Odoo
+    and the service print identical links (short code with check character, QR-compact)."""
+    from originlink.links import verification_url  # noqa: PLC0415
+
+    return verification_url(base_url, public_id)
+
+
+def printable_short_code(public_id):
+    """The short code people can type (grouped by four), with its check character."""
+    from originlink.links import group, short_code_with_check  # noqa: PLC0415
+
+    return group(short_code_with_check(public_id))
+
+
 def format_problems(problems):
     """Problems as lines people can act on: the field, the message and the article."""
     lines = []

@@ -16,6 +16,7 @@ COMMAND_MODULES: list[str] = [
     "schema",
     "document",
     "assess",
+    "classify",
     "psr",
     "serve",
     "keys",

@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -28,9 +30,26 @@ from chalicelib.auth import create_api_key  # noqa: E402
 from chalicelib.storage import open_store  # noqa: E402
 from chalicelib.storage.dynamodb import table_definition  # noqa: E402
 
+# The examples carry fixed dates; the service checks them against today (Art 3.16: expired or
+# future-dated proofs are refused), so the tests move every date by the same number of days to
+# keep the example as many days old as it was on this day.
+EXAMPLES_WRITTEN_ON = date(2026, 11, 25)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def shift_dates(value, days: int):
+    if isinstance(value, dict):
+        return {k: shift_dates(v, days) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shift_dates(v, days) for v in value]
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return (date.fromisoformat(value) + timedelta(days=days)).isoformat()
+    return value
+
 
 def load_example(name: str = "certificate.json") -> dict:
-    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    doc = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return shift_dates(doc, (datetime.now(UTC).date() - EXAMPLES_WRITTEN_ON).days)
 
 
 @pytest.fixture

@@ -42,14 +42,24 @@ class ProductTemplate(models.Model):
         "rcep.product.material", "product_tmpl_id", string="Materials", groups=_MANAGER
     )
     # The core's assessment (computed as superuser so that users see the verdict, not the costs).
-    rcep_assessment_json = fields.Text(compute="_compute_rcep_assessment", store=True)
+    rcep_assessment_json = fields.Text(
+        compute="_compute_rcep_assessment", store=True, groups=_MANAGER
+    )
     rcep_originating = fields.Boolean(
         string="Originating", compute="_compute_rcep_assessment", store=True
     )
     rcep_rule = fields.Char(string="Product Rule", compute="_compute_rcep_assessment", store=True)
     rcep_criteria_met = fields.Char(compute="_compute_rcep_assessment", store=True)
+    # The full reasons quote values (FOB, VNM, RVC): managers only. Everyone else sees which
+    # rules were applied and their articles.
     rcep_reasons = fields.Text(
-        string="Qualification Reasons", compute="_compute_rcep_assessment", store=True
+        string="Qualification Reasons",
+        compute="_compute_rcep_assessment",
+        store=True,
+        groups=_MANAGER,
+    )
+    rcep_reason_summary = fields.Text(
+        string="Rules Applied", compute="_compute_rcep_assessment", store=True
     )
     rcep_missing = fields.Char(
         string="Missing for e-CO", compute="_compute_rcep_readiness", store=True
@@ -138,6 +148,7 @@ class ProductTemplate(models.Model):
                         "rcep_rule": False,
                         "rcep_criteria_met": False,
                         "rcep_reasons": False,
+                        "rcep_reason_summary": False,
                     }
                 )
                 continue
@@ -153,6 +164,9 @@ class ProductTemplate(models.Model):
                             f"[{p.get('article') or 'input'}] {p['path']}: {p['message']}"
                             for p in problems
                         ),
+                        "rcep_reason_summary": "\n".join(
+                            f"{p['code']} ({p.get('article') or p['path']})" for p in problems
+                        ),
                     }
                 )
                 continue
@@ -164,6 +178,9 @@ class ProductTemplate(models.Model):
                     "rcep_criteria_met": ", ".join(result["criteria_met"]),
                     "rcep_reasons": "\n".join(
                         f"[{r['article']}] {r['text']}" for r in result["reasons"]
+                    ),
+                    "rcep_reason_summary": "\n".join(
+                        f"{r['code']} ({r['article']})" for r in result["reasons"]
                     ),
                 }
             )

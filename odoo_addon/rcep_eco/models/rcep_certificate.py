@@ -8,7 +8,12 @@ import requests
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 
-from ..originlink_bridge import check_certificate, format_problems
+from ..originlink_bridge import (
+    check_certificate,
+    format_problems,
+    printable_short_code,
+    verification_link,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +27,7 @@ TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 STATES = [
     ("draft", "Draft"),
     ("to_send", "Queued"),
-    ("error", "Refused"),
+    ("error", "Failed"),
     ("received", "Received"),
     ("issued", "Issued"),
     ("forwarded", "Forwarded to Customs"),
@@ -89,7 +94,9 @@ class RcepCertificate(models.Model):
         required=True,
         default=lambda self: self.env.company.partner_id,
     )
-    importer_id = fields.Many2one("res.partner", string="Importer (Box 2)", required=True)
+    importer_id = fields.Many2one(
+        "res.partner", string="Importer (Box 2)", required=True, tracking=True
+    )
     importing_country_id = fields.Many2one(
         "res.country",
         string="Importing Party",
@@ -99,10 +106,10 @@ class RcepCertificate(models.Model):
         readonly=False,
         required=True,
     )
-    departure_date = fields.Date(string="Departure Date (Box 4)")
+    departure_date = fields.Date(string="Departure Date (Box 4)", tracking=True)
     vessel_or_flight = fields.Char(string="Vessel / Flight (Box 4)")
     port_of_discharge = fields.Char(string="Port of Discharge (Box 4)")
-    invoice_number = fields.Char(string="Invoice Number (Box 13)")
+    invoice_number = fields.Char(string="Invoice Number (Box 13)", tracking=True)
     invoice_date = fields.Date(string="Invoice Date (Box 13)")
     remarks = fields.Text(string="Remarks (Box 14)")
     approved_exporter_code = fields.Char(help="Declaration of Origin only")
@@ -393,16 +400,16 @@ class RcepCertificate(models.Model):
     def _apply_resource(self, body):
         """Store what the service answered about a certificate and follow its state."""
         self.ensure_one()
-        links = body.get("links") or {}
         base = (self.company_id.sudo().rcep_service_url or "").rstrip("/")
+        public_id = body.get("public_id")
         self.write(
             {
                 "service_id": body["id"],
-                "public_id": body.get("public_id"),
+                "public_id": public_id,
                 "access_code": body.get("access_code"),
-                "short_code": body.get("short_code"),
+                "short_code": body.get("short_code") or printable_short_code(public_id),
                 "digest": body.get("digest"),
-                "verify_url": base + links["page"] if links.get("page") else False,
+                "verify_url": verification_link(base, public_id),
             }
         )
         state = body.get("state")
@@ -549,19 +556,22 @@ class RcepCertificate(models.Model):
     def action_precheck(self):
         """Dry run at the service (/v1/precheck): nothing is stored there."""
         self.ensure_one()
-        self._check_service_config()
-        result = self._call_service("POST", "/v1/precheck", self._build_document())
-        if result["error"]:
-            text = self.env._("Pre-check could not run: %s", result["error"])
-        elif result["body"].get("valid"):
-            text = self.env._("Pre-check passed: the service would accept this certificate.")
-        else:
-            text = self.env._(
-                "Pre-check found problems:\n%s", format_problems(result["body"].get("errors", []))
-            )
+        text = self._precheck_text()
         self.write({"precheck_result": text})
         self.message_post(body=text)
         return True
+
+    def _precheck_text(self):
+        """Ask the service's /v1/precheck about this (possibly unsaved) certificate."""
+        self._check_service_config()
+        result = self._call_service("POST", "/v1/precheck", self._build_document())
+        if result["error"]:
+            return self.env._("Pre-check could not run: %s", result["error"])
+        if result["body"].get("valid"):
+            return self.env._("Pre-check passed: the service would accept this certificate.")
+        return self.env._(
+            "Pre-check found problems:\n%s", format_problems(result["body"].get("errors", []))
+        )
 
     # --- documents --------------------------------------------------------------------------
 

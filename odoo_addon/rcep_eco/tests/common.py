@@ -145,6 +145,7 @@ class RcepCase(TransactionCase):
             .with_context(default_sale_order_id=self.order.id)
             .create(
                 {
+                    "issue_date": "2026-11-20",
                     "departure_date": "2026-11-22",
                     "vessel_or_flight": "COSCO HARMONY V.026S",
                     "port_of_discharge": "Cat Lai, Ho Chi Minh City",
@@ -156,7 +157,7 @@ class RcepCase(TransactionCase):
         wizard.line_ids.write({"packages_number": 40, "marks": "SHL/HCM/2611 C/NO. 1-40"})
         action = wizard.action_create()
         cert = self.env["rcep.certificate"].browse(action["res_id"])
-        cert.write({"name": "RCEP-2026-000001", "issue_date": "2026-11-20", **overrides})
+        cert.write({"name": "RCEP-2026-000001", **overrides})
         return cert
 
     @contextmanager

@@ -6,6 +6,8 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from originlink.links import resolve
+
 from .common import HERE, SERVICE_URL, RcepCase, load_exchange
 
 
@@ -81,7 +83,12 @@ class TestCertificateFromOrder(RcepCase):
         self.assertEqual(cert.public_id, answer["public_id"])
         self.assertEqual(cert.access_code, answer["access_code"])
         self.assertEqual(cert.digest, answer["digest"])
-        self.assertEqual(cert.verify_url, SERVICE_URL + "/v/" + answer["public_id"])
+        # The printed link: the short code of the public id, with its check character.
+        self.assertTrue(cert.verify_url.startswith(SERVICE_URL.upper() + "/V/"))
+        code = cert.verify_url.rsplit("/", 1)[1]
+        self.assertEqual(len(code), 27)
+        self.assertEqual(resolve(code), answer["public_id"])
+        self.assertEqual(cert.short_code.replace("-", ""), code)
         self.assertFalse(cert.last_error)
         self.assertEqual(cert.send_attempts, 1)
         # QR code of the verification link, rendered by Odoo's own barcode service (PNG).
@@ -190,3 +197,64 @@ class TestCertificateFromOrder(RcepCase):
         self.assertIn("Pre-check found problems", cert.precheck_result)
         self.assertIn("US is not the importing Party VN", cert.precheck_result)
         self.assertEqual(cert.state, "draft")
+
+    def test_wizard_dry_run_creates_nothing(self):
+        us = self.env["res.partner"].create(
+            {
+                "name": self.buyer.name,
+                "street": self.buyer.street,
+                "city": self.buyer.city,
+                "country_id": self.env.ref("base.us").id,
+            }
+        )
+        wizard = (
+            self.env["rcep.certificate.wizard"]
+            .with_context(default_sale_order_id=self.order.id)
+            .create(
+                {
+                    "issue_date": "2026-11-20",
+                    "importer_id": us.id,
+                    "importing_country_id": self.vn.id,
+                    "departure_date": "2026-11-22",
+                    "vessel_or_flight": "COSCO HARMONY V.026S",
+                    "port_of_discharge": "Cat Lai, Ho Chi Minh City",
+                    "invoice_number": "PRF-INV-2026-0917",
+                    "invoice_date": "2026-11-18",
+                }
+            )
+        )
+        wizard.line_ids.write({"packages_number": 40, "marks": "SHL/HCM/2611 C/NO. 1-40"})
+        # The recorded dry run, under the number this certificate would get.
+        exchange = load_exchange("precheck_invalid")
+        exchange["request"]["number"] = wizard._next_number()
+        with self.service(exchange):
+            wizard.action_precheck()
+        self.assertIn("US is not the importing Party VN", wizard.precheck_result)
+        self.assertIn("(Annex 3B; Form RCEP Box 2)", wizard.precheck_result)
+        self.assertFalse(self.env["rcep.certificate"].search([]))
+
+    def test_wizard_quantity_cannot_exceed_the_order(self):
+        wizard = (
+            self.env["rcep.certificate.wizard"]
+            .with_context(default_sale_order_id=self.order.id)
+            .create({"departure_date": "2026-11-22"})
+        )
+        wizard.line_ids.quantity = 41
+        with self.assertRaisesRegex(UserError, "quantity must be between 0 and the ordered 40"):
+            wizard.action_create()
+        wizard.line_ids.quantity = 25
+        cert = self.env["rcep.certificate"].browse(wizard.action_create()["res_id"])
+        self.assertEqual(cert.line_ids.quantity, 25)
+        self.assertEqual(cert.line_ids.fob_value, 2500.0)
+
+    def test_settings_store_credentials_on_the_company(self):
+        settings = self.env["res.config.settings"].create(
+            {"rcep_api_key": "olk_new", "rcep_environment": "production"}
+        )
+        settings.execute()
+        self.assertEqual(self.company.rcep_api_key, "olk_new")
+        self.assertEqual(self.company.rcep_environment, "production")
+        arch = self.env.ref("rcep_eco.res_config_settings_view_form_rcep").arch_db
+        self.assertIn('<field name="rcep_api_key" password="True"/>', arch)
+        settings.action_rcep_new_webhook_token()
+        self.assertGreaterEqual(len(self.company.rcep_webhook_token), 40)

@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from .common import RcepCase, load_exchange
+from .common import RcepCase
 
 
 @tagged("post_install", "-at_install")
@@ -24,6 +24,7 @@ class TestDocuments(RcepCase, HttpCase):
             "940360",
             "Guangzhou Customs",
             cert.access_code,
+            cert.short_code,
             cert.verify_url,
             "data:image/png;base64,",
         ):
@@ -49,7 +50,7 @@ class TestDocuments(RcepCase, HttpCase):
         self.assertIn(cert.verify_url, page)
         self.assertIn(cert.access_code, page)
         self.assertIn("data:image/png;base64,", page)
-        self.assertIn(load_exchange("create_201")["response"]["public_id"], page)
+        self.assertIn(cert.short_code, page)
         # Another order of the same buyer shows none of them.
         other = self.order.copy()
         other.action_confirm()

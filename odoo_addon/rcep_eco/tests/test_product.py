@@ -1,3 +1,5 @@
+from ast import literal_eval
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -81,7 +83,10 @@ class TestProductQualification(RcepCase):
         # The verdict is for everyone who issues certificates...
         self.assertTrue(as_clerk.rcep_originating)
         self.assertEqual(as_clerk.rcep_rule, "CTH or RVC40")
-        # ...the costs behind it are not.
+        self.assertIn("RVC_MET (Art 3.5; Annex 3A)", as_clerk.rcep_reason_summary)
+        # ...the costs behind it are not, nor the reasons that quote them.
+        with self.assertRaises(AccessError):
+            as_clerk.read(["rcep_reasons"])
         with self.assertRaises(AccessError):
             as_clerk.read(["rcep_fob_amount"])
         with self.assertRaises(AccessError):
@@ -90,3 +95,21 @@ class TestProductQualification(RcepCase):
             self.env["rcep.product.material"].with_user(clerk).search([])
         self.assertEqual(tmpl.with_user(manager).rcep_fob_amount, 100.0)
         self.assertEqual(len(tmpl.with_user(manager).rcep_material_ids), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestReadinessViews(RcepCase):
+    def test_readiness_lists_what_is_missing(self):
+        lamp = self.env["product.template"].create({"name": "Unclassified lamp", "sale_ok": True})
+        action = self.env.ref("rcep_eco.action_rcep_readiness_products")
+        listed = self.env["product.template"].search(literal_eval(action.domain))
+        self.assertIn(lamp, listed)
+        self.assertNotIn(self.cabinet.product_tmpl_id, listed)
+        us = self.env["res.partner"].create(
+            {"name": "Acme Inc", "city": "Boston", "country_id": self.env.ref("base.us").id}
+        )
+        self.order.copy({"partner_id": us.id}).action_confirm()
+        action = self.env.ref("rcep_eco.action_rcep_readiness_customers")
+        listed = self.env["res.partner"].search(literal_eval(action.domain))
+        self.assertIn(us, listed)
+        self.assertNotIn(self.buyer, listed)

@@ -44,6 +44,7 @@ class RcepCertificateWizard(models.TransientModel):
         readonly=False,
         required=True,
     )
+    issue_date = fields.Date(default=fields.Date.context_today, required=True)
     vessel_or_flight = fields.Char()
     port_of_discharge = fields.Char()
     invoice_number = fields.Char(
@@ -52,6 +53,7 @@ class RcepCertificateWizard(models.TransientModel):
     invoice_date = fields.Date(
         compute="_compute_invoice", store=True, precompute=True, readonly=False
     )
+    precheck_result = fields.Text(string="Pre-check Result", readonly=True)
     line_ids = fields.One2many(
         "rcep.certificate.wizard.line",
         "wizard_id",
@@ -100,6 +102,51 @@ class RcepCertificateWizard(models.TransientModel):
                 commands.append(fields.Command.create({"sale_line_id": line.id}))
             wizard.line_ids = commands
 
+    def _certificate_vals(self, lines):
+        order = self.sale_order_id
+        company = order.company_id
+        origin = company.rcep_issuing_country_id or company.country_id
+        return {
+            "company_id": company.id,
+            "sale_order_id": order.id,
+            "document_type": self.document_type,
+            "issue_date": self.issue_date,
+            "exporter_id": company.partner_id.id,
+            "importer_id": self.importer_id.id,
+            "importing_country_id": self.importing_country_id.id,
+            "departure_date": self.departure_date,
+            "vessel_or_flight": self.vessel_or_flight,
+            "port_of_discharge": self.port_of_discharge,
+            "invoice_number": self.invoice_number,
+            "invoice_date": self.invoice_date,
+            "line_ids": [
+                fields.Command.create(line._certificate_line_vals(origin)) for line in lines
+            ],
+        }
+
+    def action_precheck(self):
+        """Readiness dry run: the certificate these choices would give, checked by the
+        service's /v1/precheck without creating anything, in Odoo or at the service."""
+        self.ensure_one()
+        lines = self.line_ids.filtered("include")
+        if not lines:
+            raise UserError(self.env._("Select at least one order line to certify."))
+        draft = self.env["rcep.certificate"].new(self._certificate_vals(lines))
+        draft.name = self._next_number()
+        self.precheck_result = draft._precheck_text()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _next_number(self):
+        """The number the certificate would get, without consuming it."""
+        sequence = self.env["ir.sequence"].search([("code", "=", "rcep.certificate")], limit=1)
+        return sequence.get_next_char(sequence.number_next_actual) if sequence else "/"
+
     def action_create(self):
         self.ensure_one()
         order = self.sale_order_id
@@ -115,26 +162,7 @@ class RcepCertificateWizard(models.TransientModel):
             raise UserError(
                 self.env._("These lines cannot be certified yet:\n%s", "\n".join(problems))
             )
-        company = order.company_id
-        origin = company.rcep_issuing_country_id or company.country_id
-        certificate = self.env["rcep.certificate"].create(
-            {
-                "company_id": company.id,
-                "sale_order_id": order.id,
-                "document_type": self.document_type,
-                "exporter_id": company.partner_id.id,
-                "importer_id": self.importer_id.id,
-                "importing_country_id": self.importing_country_id.id,
-                "departure_date": self.departure_date,
-                "vessel_or_flight": self.vessel_or_flight,
-                "port_of_discharge": self.port_of_discharge,
-                "invoice_number": self.invoice_number,
-                "invoice_date": self.invoice_date,
-                "line_ids": [
-                    fields.Command.create(line._certificate_line_vals(origin)) for line in lines
-                ],
-            }
-        )
+        certificate = self.env["rcep.certificate"].create(self._certificate_vals(lines))
         certificate.message_post(body=self.env._("Created from sales order %s.", order.name))
         order.message_post(body=self.env._("Certificate of origin %s created.", certificate.name))
         return {

@@ -1,0 +1,312 @@
+"""infra/resources.yaml, offline: the template merged by `chalice package` lints clean, and what
+it declares matches what the code uses — the adapter's table definition, the client calls the
+adapter and the KMS signer make, the settings the app reads."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import botocore.session
+import pytest
+from cfnlint.api import lint
+from cfnlint.decode import cfn_yaml
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[2]
+LAMBDA_API = ROOT / "lambda_api"
+TEMPLATE = ROOT / "infra" / "resources.yaml"
+if str(LAMBDA_API) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_API))
+
+from chalicelib import settings as settings_module  # noqa: E402
+from chalicelib.storage.dynamodb import table_definition  # noqa: E402
+
+from originlink.cli import main as cli_main  # noqa: E402
+
+REGIONS = ["ap-southeast-1", "us-east-1"]
+
+
+def plain(node):
+    """cfn-lint's tag-aware loader returns dict/str subclasses; tests want plain data."""
+    return json.loads(json.dumps(node))
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return plain(cfn_yaml.load(str(TEMPLATE)))
+
+
+@pytest.fixture(scope="module")
+def resources(template) -> dict:
+    return template["Resources"]
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> Path:
+    """What the deploy guide does: vendor the core, then `chalice package --merge-template`,
+    on a copy of lambda_api so the checkout is left untouched."""
+    work = tmp_path_factory.mktemp("package")
+    app_dir = work / "lambda_api"
+    ignore = shutil.ignore_patterns("__pycache__", "deployments", "vendor")
+    shutil.copytree(LAMBDA_API, app_dir, ignore=ignore)
+    shutil.copytree(ROOT / "originlink", app_dir / "vendor" / "originlink", ignore=ignore)
+    out = work / "out"
+    chalice = Path(sys.executable).with_name("chalice")
+    result = subprocess.run(
+        [chalice, "package", "--stage", "dev", "--merge-template", TEMPLATE, out],
+        cwd=app_dir,
+        env={**os.environ, "AWS_DEFAULT_REGION": REGIONS[0]},  # no AWS call is made
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+# --- the merged template -----------------------------------------------------------------
+
+
+def test_merged_template_passes_cfn_lint(packaged):
+    matches = lint((packaged / "sam.yaml").read_text(encoding="utf-8"), regions=REGIONS)
+    assert [str(m) for m in matches] == []
+
+
+def test_package_holds_the_app_and_the_vendored_core(packaged):
+    names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
+    assert {"app.py", "chalicelib/settings.py", "originlink/__init__.py"} <= names
+
+
+def test_every_function_runs_with_the_stack_settings_and_role(packaged, resources):
+    merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
+    functions = {n: r for n, r in merged.items() if r["Type"] == "AWS::Serverless::Function"}
+    # A new Chalice function (e.g. an SQS forwarder) must get its settings in resources.yaml.
+    assert set(functions) == {"APIHandler", "DrainOutbox"}
+    wired = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    for function in functions.values():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert {k: variables[k] for k in wired} == wired
+        assert variables["ORIGINLINK_TABLE"] == {"Ref": "CertificateTable"}
+        assert function["Properties"]["Role"] == {"Fn::GetAtt": ["DefaultRole", "Arn"]}
+    assert merged["ServicePolicy"]["Properties"]["Roles"] == [{"Ref": "DefaultRole"}]
+
+
+def test_environment_names_are_those_the_app_reads(resources):
+    tree = ast.parse((LAMBDA_API / "chalicelib" / "settings.py").read_text(encoding="utf-8"))
+    read = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", None) == "get"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and str(node.args[0].value).startswith("ORIGINLINK_")
+    }
+    for function in ("APIHandler", "DrainOutbox"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert set(variables) <= read
+        assert {"ORIGINLINK_TABLE", "ORIGINLINK_KMS_KEY_ID"} <= set(variables)
+
+
+# --- table, key, queues ------------------------------------------------------------------
+
+
+def test_table_is_the_one_the_dynamodb_adapter_expects(resources):
+    table = resources["CertificateTable"]["Properties"]
+    expected = table_definition("any")
+    del expected["TableName"]
+
+    def by_name(items):
+        return sorted(items, key=lambda i: i.get("AttributeName") or i["IndexName"])
+
+    assert table["BillingMode"] == expected["BillingMode"]
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert by_name(table["AttributeDefinitions"]) == by_name(expected["AttributeDefinitions"])
+    assert by_name(table["GlobalSecondaryIndexes"]) == by_name(expected["GlobalSecondaryIndexes"])
+    assert "LocalSecondaryIndexes" not in table and "LocalSecondaryIndexes" not in expected
+
+
+def test_table_keeps_certificates(resources):
+    table = resources["CertificateTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    props = table["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert "TimeToLiveSpecification" not in props
+
+
+def test_signing_key_is_p256_sign_verify_and_kept(resources):
+    key = resources["SigningKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["KeySpec"] == "ECC_NIST_P256"
+    assert key["Properties"]["KeyUsage"] == "SIGN_VERIFY"
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    alias = resources["SigningKeyAlias"]["Properties"]
+    assert alias["TargetKeyId"] == {
+        "Fn::If": ["UseStackKey", {"Ref": "SigningKey"}, {"Ref": "ActiveSigningKeyArn"}]
+    }
+
+
+def test_outbox_queue_redrives_to_its_dead_letter_queue(resources):
+    queue = resources["OutboxQueue"]["Properties"]
+    dlq = resources["OutboxDeadLetterQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["OutboxDeadLetterQueue", "Arn"]
+    }
+    assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    assert "RedrivePolicy" not in dlq
+    # A dead letter must outlive the message it came from (SQS default retention: 4 days).
+    assert dlq["MessageRetentionPeriod"] > queue.get("MessageRetentionPeriod", 345600)
+
+
+def test_alarms_cover_errors_throttles_and_dead_letters(resources):
+    alarms = [
+        r["Properties"] for r in resources.values() if r.get("Type") == "AWS::CloudWatch::Alarm"
+    ]
+    watched = {
+        (a["Namespace"], a["MetricName"], json.dumps(a["Dimensions"][0]["Value"])) for a in alarms
+    }
+    for function in ("APIHandler", "DrainOutbox"):
+        ref = json.dumps({"Ref": function})
+        assert ("AWS/Lambda", "Errors", ref) in watched
+        assert ("AWS/Lambda", "Throttles", ref) in watched
+    dlq = json.dumps({"Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]})
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq) in watched
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+
+
+# --- least privilege ---------------------------------------------------------------------
+
+
+def _calls_on(path: Path, attribute: str) -> set[str]:
+    """Method names called on `self.<attribute>` in a module (its boto3 client)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == attribute
+    }
+
+
+def _operations(service: str, methods: set[str]) -> set[str]:
+    client = botocore.session.get_session().create_client(service, region_name=REGIONS[0])
+    return {client.meta.method_to_api_mapping[m] for m in methods}
+
+
+def _statements(resources) -> list[dict]:
+    """The policy statements, with both branches of each `Fn::If`."""
+    out = []
+    for statement in resources["ServicePolicy"]["Properties"]["PolicyDocument"]["Statement"]:
+        if "Fn::If" in statement:
+            out += [s for s in statement["Fn::If"][1:] if s != {"Ref": "AWS::NoValue"}]
+        else:
+            out.append(statement)
+    return out
+
+
+def _actions(statements, prefix: str) -> set[str]:
+    found = set()
+    for s in statements:
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        found |= {a for a in actions if a.startswith(prefix)}
+    return found
+
+
+def test_table_actions_are_exactly_the_adapter_calls(resources):
+    adapter = LAMBDA_API / "chalicelib" / "storage" / "dynamodb.py"
+    operations = _operations("dynamodb", _calls_on(adapter, "_db") - {"exceptions"})
+    if "TransactWriteItems" in operations:
+        # A transaction is authorised item by item, as the action of each item's kind.
+        operations.remove("TransactWriteItems")
+        kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+        kinds["ConditionCheck"] = "ConditionCheckItem"
+        keys = {
+            k.value
+            for node in ast.walk(ast.parse(adapter.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Dict)
+            for k in node.keys
+            if isinstance(k, ast.Constant)
+        }
+        operations |= {action for kind, action in kinds.items() if kind in keys}
+    statements = _statements(resources)
+    assert _actions(statements, "dynamodb:") == {f"dynamodb:{op}" for op in operations}
+    (table,) = [s for s in statements if _actions([s], "dynamodb:")]
+    assert table["Resource"] == [
+        {"Fn::GetAtt": ["CertificateTable", "Arn"]},
+        {"Fn::Sub": "${CertificateTable.Arn}/index/*"},
+    ]
+
+
+def test_key_actions_are_exactly_the_signer_calls(resources):
+    signers = ROOT / "originlink" / "signing" / "signers.py"
+    operations = _operations("kms", _calls_on(signers, "_kms"))
+    assert operations == {"Sign", "GetPublicKey"}
+    statements = _statements(resources)
+    assert _actions(statements, "kms:") == {f"kms:{op}" for op in operations}
+    # Only the active key signs; retired keys are only read (published in the JWKS).
+    signing = [s for s in statements if "kms:Sign" in s["Action"]]
+    assert [s["Resource"] for s in signing] == [
+        {
+            "Fn::If": [
+                "UseStackKey",
+                {"Fn::GetAtt": ["SigningKey", "Arn"]},
+                {"Ref": "ActiveSigningKeyArn"},
+            ]
+        }
+    ]
+
+
+def test_no_statement_grants_everything(resources):
+    for statement in _statements(resources):
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] != "*"
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not any(a.endswith("*") for a in actions)
+
+
+# --- the first API key, as the deploy guide says -----------------------------------------
+
+
+def test_first_api_key_is_created_in_a_table_built_from_the_template(
+    resources, monkeypatch, capsys
+):
+    props = resources["CertificateTable"]["Properties"]
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGIONS[0],
+        "ORIGINLINK_STORAGE": "dynamodb",
+        "ORIGINLINK_TABLE": "originlink-stack-table",
+    }.items():
+        monkeypatch.setenv(key, value)
+    create = {
+        k: props[k]
+        for k in ("BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")
+    }
+    try:
+        with mock_aws():
+            boto3.client("dynamodb").create_table(TableName="originlink-stack-table", **create)
+            assert cli_main(["keys", "create", "--exporter", "Pearl River Furniture"]) == 0
+            created = json.loads(capsys.readouterr().out)
+            assert created["api_key"].startswith("olk_")
+            assert cli_main(["keys", "list"]) == 0
+            listed = json.loads(capsys.readouterr().out)
+    finally:
+        settings_module.configure()
+    assert [(k["key_id"], k["exporter"]) for k in listed] == [
+        (created["key_id"], "Pearl River Furniture")
+    ]
