@@ -14,12 +14,14 @@ from chalicelib.meta import meta
 from chalicelib.problems import ApiProblem, from_chalice_error
 from chalicelib.settings import context
 from chalicelib.threadsafe import ThreadSafeChalice
+from chalicelib.verification import verification
 
 app = ThreadSafeChalice(app_name="originlink")
 app.api.binary_types = []  # all bodies are text (JSON, HTML, SVG)
 
 app.register_blueprint(meta)
 app.register_blueprint(api)
+app.register_blueprint(verification)
 
 
 @app.middleware("http")

@@ -272,7 +272,10 @@ class _Finder:
 
     # --- validity (Art 3.16, 3.19) --------------------------------------------------------------
     def expiry(self) -> None:
-        until = self.cert.valid_until
+        try:
+            until = self.cert.valid_until
+        except ValueError:  # issued in the calendar's last year: no expiry to speak of
+            return
         days = (until - self.today).days
         if 0 <= days <= EXPIRY_NOTICE_DAYS:
             art = self.art("validity", "Art 3.16")

@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "keys",
     "outbox",
     "signing_keys",
+    "verify",
 ]
 
 

@@ -34,7 +34,6 @@ class VerificationReport:
         return {"ok": self.ok, "kind": self.kind, "checks": self.checks, "subject": self.subject}
 
 
-
 def verify_credential(token: str, jwks: dict, *, now: datetime | None = None):
     from originlink.signing import JwsError, verify_jws
     from originlink.signing.jws import decode_unverified

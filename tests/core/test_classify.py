@@ -367,3 +367,9 @@ def test_cli_exit_2_for_unreadable_input_or_a_bad_date(tmp_path, co, capsys):
     assert main(["classify", str(tmp_path / "missing.json")]) == 2
     assert main(["classify", _write(tmp_path, co), "--today", "25/11/2026"]) == 2
     assert "--today" in capsys.readouterr().err
+
+
+def test_a_date_at_the_end_of_the_calendar_does_not_break_classification(co):
+    co["issue_date"] = "9999-12-31"  # validation's business; classification must not crash
+    result = classify(co, today=date(9999, 12, 30), valid=False)
+    assert "expires_soon" not in codes(result) and result.lane == "green"

@@ -76,8 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
         "issuer": "Issuer",
         "signature_valid": "Signature valid; the document has not changed since it was signed.",
         "signature_invalid": "Signature does not verify: this document may have been altered.",
-        "digest_mismatch": "The document does not match its signed hash: it may have been "
-        "altered.",
+        "digest_mismatch": "The document does not match its signed hash: it may have been altered.",
         "unknown_key": "Signed with a key this service does not publish.",
         "document_hash": "Document hash",
         "status_valid": "Valid",
@@ -289,8 +288,7 @@ TEXT: dict[str, dict[str, str]] = {
         "producer": "ผู้ผลิต",
         "full_view": "หนังสือรับรองฉบับเต็ม",
         "access_code": "รหัสเข้าถึง",
-        "access_code_help": "กรอกรหัสเข้าถึงที่พิมพ์บนหนังสือรับรองเพื่อดูปริมาณ มูลค่า "
-        "ใบกำกับสินค้า และที่อยู่",
+        "access_code_help": "กรอกรหัสเข้าถึงที่พิมพ์บนหนังสือรับรองเพื่อดูปริมาณ มูลค่า ใบกำกับสินค้า และที่อยู่",
         "show_full": "แสดงฉบับเต็ม",
         "access_code_wrong": "รหัสเข้าถึงไม่ถูกต้อง",
         "language": "ภาษา",

@@ -407,9 +407,10 @@ class RcepCertificate(models.Model):
                 "service_id": body["id"],
                 "public_id": public_id,
                 "access_code": body.get("access_code"),
-                "short_code": body.get("short_code") or printable_short_code(public_id),
+                "short_code": body.get("short_code")
+                or (printable_short_code(public_id) if public_id else False),
                 "digest": body.get("digest"),
-                "verify_url": verification_link(base, public_id),
+                "verify_url": verification_link(base, public_id) if public_id else False,
             }
         )
         state = body.get("state")

@@ -1,0 +1,95 @@
+"""Rendering of the verification page (jinja2, server-side; works without JavaScript).
+
+The only script is optional: it reads an access code from the link's fragment (which browsers
+never send to the server), removes it from the address bar and submits the same form a person
+would type it into. The Content-Security-Policy allows exactly that script, by hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from originlink.links import group
+
+from . import checks, i18n
+
+FRAGMENT_SCRIPT = (
+    "(function(){var h=location.hash.slice(1);if(!h)return;"
+    "history.replaceState(null,'',location.pathname+location.search);"
+    "var f=document.getElementById('unlock');"
+    "if(f){f.elements.code.value=decodeURIComponent(h);f.submit();}})();"
+)
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(FRAGMENT_SCRIPT.encode()).digest()).decode()
+
+PAGE_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Vary": "Accept-Language",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        f"script-src 'sha256-{_SCRIPT_HASH}'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    ),
+}
+
+_env = Environment(
+    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_qr = checks.LruCache(2048)
+_not_found: dict[str, str] = {}
+
+
+def _common(lang: str) -> dict:
+    return {
+        "lang": lang,
+        "t": i18n.TEXT[lang],
+        "languages": i18n.LANGUAGES,
+        "script": FRAGMENT_SCRIPT,
+    }
+
+
+def not_found(lang: str) -> str:
+    """One page for every miss, whatever the reason (cached per language)."""
+    html = _not_found.get(lang)
+    if html is None:
+        html = _env.get_template("not_found.html").render(**_common(lang))
+        _not_found[lang] = html
+    return html
+
+
+def render_page(result, lang: str, *, full: dict | None, code_wrong: bool) -> str:
+    body = result.body
+    return _env.get_template("page.html").render(
+        **_common(lang),
+        v=body,
+        c=body["certificate"],
+        full=full,
+        code_wrong=code_wrong,
+        grouped_code=group(body["code"]),
+    )
+
+
+def public_page(result, lang: str) -> str:
+    """The public page, rendered once per certificate version, day and language."""
+    html = result.pages.get(lang)
+    if html is None:
+        html = render_page(result, lang, full=None, code_wrong=False)
+        result.pages[lang] = html
+    return html
+
+
+def qr_cache(url: str, render) -> str:
+    svg = _qr.get(url)
+    if svg is None:
+        svg = render(url)
+        _qr.put(url, svg)
+    return svg

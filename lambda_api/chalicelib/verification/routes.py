@@ -1,0 +1,368 @@
+"""Public verification routes (no login): the page people reach from the QR code, the JSON API
+for machines, the QR image, the credential export and the did:web document.
+
+Privacy: a miss, a malformed id, a wrong check character and a certificate that is not public
+(not issued yet) all get the same answer. The access code travels in a header (JSON) or a
+POST form (page), never in a URL that ends up in logs; the QR link carries it in the fragment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from originlink.links import verification_url
+
+from ..auth import authenticate
+from ..http import json_body
+from ..problems import ApiProblem
+from ..settings import context
+from . import i18n, pages, verifier
+
+verification = Blueprint(__name__)
+
+MAX_BULK = 100
+JSON_STATUS_CACHE = "public, max-age=0, must-revalidate"  # always revalidated: cheap 304s
+IMMUTABLE = "public, max-age=31536000, immutable"
+PRIVATE = "private, no-store"
+NOT_PUBLIC_STATES = {"received"}
+
+
+def _request():
+    return verification.current_request
+
+
+def _headers():
+    return _request().headers or {}
+
+
+def base_url() -> str:
+    """Public base URL for links: ORIGINLINK_PUBLIC_URL, else the request's own host."""
+    configured = os.environ.get("ORIGINLINK_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    headers = _headers()
+    host = headers.get("host") or "localhost"
+    proto = headers.get("x-forwarded-proto")
+    if not proto:
+        local = host.split(":")[0] in {"localhost", "127.0.0.1", "::1", "[::1]"}
+        proto = "http" if local else "https"
+    return f"{proto}://{host}"
+
+
+def _lookup(text: str):
+    record = verifier.lookup(context(), text)
+    if record is None or record.state in NOT_PUBLIC_STATES:
+        return None
+    return record
+
+
+def _not_found_problem() -> ApiProblem:
+    return ApiProblem(404, "not_found", "no certificate matches this id or code")
+
+
+def _viewer_is_owner(record) -> bool:
+    """True for the owning exporter's API key; a bad key is a 401 (the caller meant to log in);
+    another exporter's valid key is treated as public (nothing tells it the owner)."""
+    if not _headers().get("authorization"):
+        return False
+    return authenticate(context().store, _headers()) == record.exporter_id
+
+
+def _json(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        body=body,
+        status_code=status,
+        headers={
+            "Content-Type": "application/json",
+            "Access-Control-Allow-Origin": "*",
+            "X-Robots-Tag": "noindex",
+            **(headers or {}),
+        },
+    )
+
+
+def _etag_matches(etag: str) -> bool:
+    sent = _headers().get("if-none-match")
+    if not sent:
+        return False
+    return sent.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in sent.split(",")]
+
+
+# --- JSON API ----------------------------------------------------------------------------
+
+
+def _full_allowed(record) -> bool:
+    code = _headers().get("x-access-code")
+    from .checks import access_code_matches
+
+    return _viewer_is_owner(record) or access_code_matches(record, code)
+
+
+@verification.route("/v1/verify/{public_id}", methods=["GET"])
+def verify_one(public_id):
+    record = _lookup(public_id)
+    if record is None:
+        raise _not_found_problem()
+    result = verifier.verify(context(), record)
+    wants_full = bool(_headers().get("x-access-code") or _headers().get("authorization"))
+    if wants_full and _full_allowed(record):
+        owner = _viewer_is_owner(record)
+        body = verifier.full_body(result, include_evidence=owner)
+        return _json(json.dumps(body, ensure_ascii=False), headers={"Cache-Control": PRIVATE})
+    if wants_full and _headers().get("x-access-code"):
+        raise ApiProblem(
+            403,
+            "access_code_invalid",
+            "X-Access-Code: this access code does not unlock the certificate",
+        )
+    headers = {"Cache-Control": JSON_STATUS_CACHE, "ETag": result.etag}
+    if _etag_matches(result.etag):
+        return Response(body="", status_code=304, headers=headers)
+    return _json(result.json, headers=headers)
+
+
+def _typed_lookup(number: str, invoice: str) -> list[dict]:
+    records = verifier.lookup_number_invoice(context(), number, invoice)
+    return [verifier.verify(context(), r).body for r in records if r.state not in NOT_PUBLIC_STATES]
+
+
+@verification.route("/v1/verify", methods=["GET"])
+def verify_by_number():
+    params = _request().query_params or {}
+    missing = [name for name in ("number", "invoice") if not (params.get(name) or "").strip()]
+    if missing:
+        raise ApiProblem(
+            400,
+            "missing_query_parameter",
+            f"{missing[0]}: give both the certificate number and an invoice number "
+            "(/v1/verify?number=...&invoice=...)",
+            errors=[{"path": m, "code": "required", "message": f"{m}: required"} for m in missing],
+        )
+    results = _typed_lookup(params["number"], params["invoice"])
+    if not results:
+        raise _not_found_problem()
+    return _json(
+        json.dumps({"results": results}, ensure_ascii=False),
+        headers={"Cache-Control": JSON_STATUS_CACHE},
+    )
+
+
+def _bulk_item(index: int, item) -> dict:
+    if isinstance(item, str):
+        record = _lookup(item)
+        if record is None:
+            return {"index": index, "status": 404, "error": {"code": "not_found"}}
+        return {"index": index, "status": 200, "result": verifier.verify(context(), record).body}
+    if isinstance(item, dict) and set(item) == {"id"} and isinstance(item["id"], str):
+        return _bulk_item(index, item["id"])
+    if (
+        isinstance(item, dict)
+        and set(item) == {"number", "invoice"}
+        and all(isinstance(item[k], str) and item[k].strip() for k in item)
+    ):
+        results = _typed_lookup(item["number"], item["invoice"])
+        if not results:
+            return {"index": index, "status": 404, "error": {"code": "not_found"}}
+        return {"index": index, "status": 200, "results": results}
+    return {
+        "index": index,
+        "status": 400,
+        "error": {
+            "code": "invalid_item",
+            "path": f"items[{index}]",
+            "message": f'items[{index}]: give an id string, {{"id": ...}} or '
+            '{"number": ..., "invoice": ...}',
+        },
+    }
+
+
+@verification.route("/v1/verify", methods=["POST"])
+def verify_bulk():
+    data = json_body(_request())
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ApiProblem(
+            422,
+            "invalid_request",
+            'items: send {"items": [...]} with up to 100 ids or number/invoice pairs',
+            errors=[{"path": "items", "code": "required", "message": "items: a list"}],
+        )
+    if len(items) > MAX_BULK:
+        raise ApiProblem(
+            422,
+            "too_many_items",
+            f"items: at most {MAX_BULK} per call, got {len(items)}",
+            errors=[{"path": "items", "code": "too_long", "message": f"max {MAX_BULK}"}],
+        )
+    answers = [_bulk_item(i, item) for i, item in enumerate(items)]
+    return _json(
+        json.dumps({"results": answers}, ensure_ascii=False), headers={"Cache-Control": "no-store"}
+    )
+
+
+@verification.route("/v1/verify/{public_id}/document/{digest_hex}", methods=["GET"])
+def signed_document(public_id, digest_hex):
+    """Content-addressed signed document: immutable, cacheable forever (public view). With
+    the access code or the owner's key: the full document, private."""
+    record = _lookup(public_id)
+    if record is None or record.digest != f"sha256:{digest_hex}":
+        raise _not_found_problem()
+    wants_full = bool(_headers().get("x-access-code") or _headers().get("authorization"))
+    if wants_full and not _full_allowed(record):
+        raise ApiProblem(403, "access_code_invalid", "X-Access-Code: this code does not match")
+    owner = wants_full and _viewer_is_owner(record)
+    body = verifier.signed_document(record, full=wants_full, include_evidence=owner)
+    cache = "private, max-age=31536000, immutable" if wants_full else IMMUTABLE
+    return _json(
+        json.dumps(body, ensure_ascii=False),
+        headers={"Cache-Control": cache, "Vary": "Authorization, X-Access-Code"},
+    )
+
+
+@verification.route("/v1/verify/{public_id}/credential", methods=["GET"])
+def credential(public_id):
+    from . import vc
+
+    record = _lookup(public_id)
+    if record is None:
+        raise _not_found_problem()
+    token = vc.credential_for(context(), record, base_url())
+    accept = _headers().get("accept", "")
+    if "application/vc+jwt" in accept:
+        return Response(
+            body=token,
+            status_code=200,
+            headers={"Content-Type": "application/vc+jwt", "Cache-Control": "no-cache"},
+        )
+    from originlink.credentials import enveloped
+
+    return _json(
+        json.dumps({"credential": token, "enveloped": enveloped(token)}),
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@verification.route("/.well-known/did.json", methods=["GET"])
+def did_json():
+    from originlink.credentials import did_document, did_web
+
+    info = verifier.jwks_info(context())
+    doc = did_document(did_web(base_url()), info["jwks"])
+    return Response(
+        body=json.dumps(doc),
+        status_code=200,
+        headers={
+            "Content-Type": "application/did+json",
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+        },
+    )
+
+
+@verification.route("/v1/qr/{name}", methods=["GET"])
+def qr(name):
+    """`/v1/qr/{public_id}.svg`: the QR of the verification link. The owner may ask
+    `?with_code=1` for the link with the access code in its fragment (to print)."""
+    from originlink.links import qr_svg
+
+    if not name.endswith(".svg"):
+        raise _not_found_problem()
+    record = _lookup(name[: -len(".svg")])
+    if record is None:
+        raise _not_found_problem()
+    with_code = (_request().query_params or {}).get("with_code") in {"1", "true"}
+    if with_code and not _viewer_is_owner(record):
+        raise ApiProblem(403, "forbidden", "with_code: only the owning exporter's key may ask")
+    url = verification_url(base_url(), record.public_id, record.access_code if with_code else None)
+    return Response(
+        body=pages.qr_cache(url, qr_svg),
+        status_code=200,
+        headers={
+            "Content-Type": "image/svg+xml",
+            "Cache-Control": PRIVATE if with_code else "public, max-age=86400",
+            "X-Verification-Url": url if not with_code else url.split("#")[0],
+        },
+    )
+
+
+# --- the page ----------------------------------------------------------------------------
+
+
+def _lang() -> str:
+    params = _request().query_params or {}
+    return i18n.choose(params.get("lang"), _headers().get("accept-language"))
+
+
+def _page_response(html: str, status: int, lang: str, extra: dict | None = None) -> Response:
+    return Response(
+        body=html,
+        status_code=status,
+        headers={**pages.PAGE_HEADERS, "Content-Language": lang, **(extra or {})},
+    )
+
+
+def _not_found_page(lang: str) -> Response:
+    return _page_response(pages.not_found(lang), 404, lang, {"Cache-Control": "no-store"})
+
+
+def _show(public_id: str):
+    lang = _lang()
+    record = _lookup(public_id)
+    if record is None:
+        return _not_found_page(lang)
+    result = verifier.verify(context(), record)
+    etag = result.etag[:-1] + "-" + lang + '"'
+    headers = {"Cache-Control": "public, max-age=0, must-revalidate", "ETag": etag}
+    if _etag_matches(etag):
+        return Response(body="", status_code=304, headers=headers)
+    return _page_response(pages.public_page(result, lang), 200, lang, headers)
+
+
+def _unlock(public_id: str):
+    lang = _lang()
+    record = _lookup(public_id)
+    if record is None:
+        return _not_found_page(lang)
+    raw = _request().raw_body or b""
+    form = parse_qs(raw.decode("utf-8", "replace"), max_num_fields=5)
+    code = (form.get("code") or [""])[0]
+    params = _request().query_params or {}
+    lang = i18n.choose(
+        (form.get("lang") or [None])[0] or params.get("lang"), _headers().get("accept-language")
+    )
+    from .checks import access_code_matches
+
+    result = verifier.verify(context(), record)
+    if not access_code_matches(record, code):
+        html = pages.render_page(result, lang, full=None, code_wrong=True)
+        return _page_response(html, 403, lang, {"Cache-Control": PRIVATE})
+    full = verifier.full_body(result, include_evidence=False)
+    html = pages.render_page(result, lang, full=full["certificate"], code_wrong=False)
+    return _page_response(html, 200, lang, {"Cache-Control": PRIVATE})
+
+
+@verification.route("/v/{public_id}", methods=["GET"])
+def page(public_id):
+    return _show(public_id)
+
+
+@verification.route("/V/{public_id}", methods=["GET"])
+def page_upper(public_id):  # the QR link's uppercase form (alphanumeric mode)
+    return _show(public_id)
+
+
+_FORM = ["application/x-www-form-urlencoded"]
+
+
+@verification.route("/v/{public_id}", methods=["POST"], content_types=_FORM)
+def page_unlock(public_id):
+    return _unlock(public_id)
+
+
+@verification.route("/V/{public_id}", methods=["POST"], content_types=_FORM)
+def page_unlock_upper(public_id):
+    return _unlock(public_id)

@@ -1,0 +1,60 @@
+"""`originlink verify FILE --jwks JWKS.json`: check a downloaded certificate or credential
+offline — no network; the JWKS is the file saved from `/.well-known/jwks.json`.
+
+Exit 0: every check that can run offline passed; 1: a check failed; 2: unreadable input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="check a downloaded signed certificate or vc+jwt credential against a JWKS",
+        description=__doc__.splitlines()[0],
+    )
+    parser.add_argument("file", help="credential (vc+jwt text or JSON) or signed certificate")
+    parser.add_argument("--jwks", required=True, help="JWKS file (/.well-known/jwks.json)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(func=handle)
+
+
+def _read(path: str, what: str) -> str | None:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {what} {path}: {exc}", file=sys.stderr)
+        return None
+
+
+def handle(args) -> int:
+    from originlink.credentials import verify_file
+
+    content = _read(args.file, "cannot read")
+    jwks_text = _read(args.jwks, "cannot read JWKS")
+    if content is None or jwks_text is None:
+        return 2
+    try:
+        jwks = json.loads(jwks_text)
+    except ValueError as exc:
+        print(f"error: --jwks {args.jwks}: not JSON ({exc})", file=sys.stderr)
+        return 2
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+        print(f'error: --jwks {args.jwks}: expected {{"keys": [...]}}', file=sys.stderr)
+        return 2
+    report = verify_file(content, jwks)
+    if report.kind == "unknown":
+        print(f"error: {args.file}: {report.checks[0]['message']}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for check in report.checks:
+            mark = {True: "ok  ", False: "FAIL", None: "n/a "}[check["ok"]]
+            print(f"{mark} {check['check']:<10} {check['code']:<20} {check['message']}")
+        print("VERIFIED" if report.ok else "NOT VERIFIED")
+    return 0 if report.ok else 1
