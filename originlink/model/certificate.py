@@ -23,6 +23,7 @@ from .types import (
     CountryCode,
     CurrencyCode,
     Description,
+    DocDate,
     HsCode,
     LongText,
     Name,
@@ -71,7 +72,7 @@ class Producer(_Model):
 class Transport(_Model):
     """Box 4: means of transport and route."""
 
-    departure_date: date
+    departure_date: DocDate
     vessel_or_flight: ShortText | None = None
     port_of_discharge: ShortText | None = None
 
@@ -154,7 +155,7 @@ class Invoice(_Model):
     """Box 13."""
 
     number: Reference
-    date: date
+    date: DocDate
 
 
 class ItemQuantity(_Model):
@@ -168,8 +169,8 @@ class BackToBack(_Model):
     """Box 14/17 data of a back-to-back proof of origin (Art 3.19)."""
 
     original_number: Reference
-    original_issue_date: date
-    original_expiry_date: date
+    original_issue_date: DocDate
+    original_expiry_date: DocDate
     first_exporting_party: CountryCode
     first_country_of_origin: CountryCode
     approved_exporter_code: Reference | None = None
@@ -190,9 +191,9 @@ class CertifiedTrueCopy(_Model):
     """Box 14 mark "CERTIFIED TRUE COPY" (Art 3.17.9). The copy carries the original's number and
     issue date; `original_number` / `original_issue_date`, when given, must match them."""
 
-    certified_on: date
+    certified_on: DocDate
     original_number: Reference | None = None
-    original_issue_date: date | None = None
+    original_issue_date: DocDate | None = None
 
 
 class ExporterDeclaration(_Model):
@@ -200,7 +201,7 @@ class ExporterDeclaration(_Model):
 
     importing_country: CountryCode
     place: ShortText
-    date: date
+    date: DocDate
     signatory: Name
 
 
@@ -211,7 +212,7 @@ class OfficialUse(_Model):
     preference_given: bool
     reason: LongText | None = None
     customs_office: Name | None = None
-    decided_on: date | None = None
+    decided_on: DocDate | None = None
 
 
 class Certification(_Model):
@@ -219,7 +220,7 @@ class Certification(_Model):
 
     issuing_body: Name
     place: ShortText
-    date: date
+    date: DocDate
     signatory: Name
 
 
@@ -230,7 +231,7 @@ class Certificate(_Model):
     agreement: str = Field(default="RCEP", pattern=r"^[A-Z0-9_-]{2,20}$")
     document_type: DocumentType = "certificate_of_origin"
     number: Reference
-    issue_date: date
+    issue_date: DocDate
     exporting_party: CountryCode
     importing_party: CountryCode
     exporter: Party

@@ -9,6 +9,7 @@ are `Decimal`, never float, and are written in plain notation ("1200.50", never 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -97,3 +98,9 @@ Percentage = Annotated[
     AfterValidator(_plain),
     _AS_TEXT,
 ]
+
+
+# Calendar dates on a certificate: bounded so date arithmetic (validity = issue + 1 year,
+# retroactive limit = departure + 1 year) can never overflow, and typos like 0202 or 9999 are
+# refused with the field named rather than failing later.
+DocDate = Annotated[date, Field(ge=date(1950, 1, 1), le=date(2199, 12, 31))]

@@ -10,7 +10,7 @@ import pytest
 
 from originlink.classify import SEVERITY, Classification, allowed_criteria, classify_certificate
 from originlink.cli import main
-from originlink.model import parse_certificate, validate_certificate
+from originlink.model import check_certificate, parse_certificate, validate_certificate
 from originlink.rules import parse_rule
 from originlink.rules.psr import PsrRow, PsrTable
 
@@ -369,7 +369,10 @@ def test_cli_exit_2_for_unreadable_input_or_a_bad_date(tmp_path, co, capsys):
     assert "--today" in capsys.readouterr().err
 
 
-def test_a_date_at_the_end_of_the_calendar_does_not_break_classification(co):
-    co["issue_date"] = "9999-12-31"  # validation's business; classification must not crash
-    result = classify(co, today=date(9999, 12, 30), valid=False)
-    assert "expires_soon" not in codes(result) and result.lane == "green"
+def test_a_date_at_the_end_of_the_calendar_is_refused_with_its_field(co):
+    # 9999-12-31 + 1 year would overflow; the model refuses it before any arithmetic runs.
+    co["issue_date"] = "9999-12-31"
+    co["transport"]["departure_date"] = "9999-12-30"
+    cert, problems = check_certificate(co)
+    assert cert is None
+    assert {p.path for p in problems} == {"issue_date", "transport.departure_date"}

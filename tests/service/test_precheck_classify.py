@@ -101,3 +101,12 @@ def test_openapi_publishes_the_precheck_classification(client):
     doc = json.loads(client.http.get("/v1/openapi.json").body)
     props = doc["components"]["schemas"]["PrecheckResult"]["properties"]
     assert {"warnings", "classification"} <= set(props)
+
+
+def test_a_date_beyond_the_calendar_is_a_field_error_not_a_500(client, api_key, certificate):
+    certificate["transport"]["departure_date"] = "9999-12-31"
+    answer = precheck(client, api_key, certificate)
+    assert answer["valid"] is False
+    assert [e["path"] for e in answer["errors"]] == ["transport.departure_date"]
+    resp = post(client, "/v1/certificates", api_key, certificate, idem="far-future")
+    assert resp.status_code == 422, resp.body
