@@ -1,19 +1,21 @@
-"""Human-typable short codes for public ids, with an ISO 7064 MOD 37-36 check character.
+"""Human-typable short codes for public ids, with an ISO 7064 MOD 37-2 check character.
 
 A public id is 16 random bytes (128 bits; the service stores them base64url-encoded). Its short
 code is the same 16 bytes in Crockford base32 (26 characters, no I/L/O/U, so nothing is
-ambiguous when read aloud or retyped) followed by one ISO 7064 MOD 37-36 check character
-(0-9A-Z). Every character is uppercase alphanumeric, so a URL carrying it stays in the QR
-alphanumeric mode. The check character catches every single-character error and every swap of
-two adjacent characters, so a mistyped code is refused before any lookup.
+ambiguous when read aloud or retyped) followed by one ISO 7064 MOD 37-2 check character
+(0-9, A-Z or `*`). Every character is in the QR alphanumeric set, so a URL carrying it stays in
+alphanumeric mode. The pure MOD 37-2 system catches every single-character error and every swap
+of two adjacent characters (weights 2^k mod 37 with 37 prime; the hybrid MOD 37-36 misses
+swaps of neighbouring values such as "MN"/"NM"), so a mistyped code is refused before any
+lookup.
 
 >>> code = short_code("AAECAwQFBgcICQoLDA0ODw")
 >>> code
 '00041061050R3GG28A1C60T3GF'
 >>> public_id(code + check_character(code))
 'AAECAwQFBgcICQoLDA0ODw'
->>> check_character("A12425GABC1234002")  # the ISO 7064 example
-'M'
+>>> check_character("G123498654321")  # the ISO 7064 MOD 37-2 example
+'H'
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import binascii
 import re
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-ISO7064_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ISO7064_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 ID_BYTES = 16  # 128 bits
 CODE_LENGTH = 26  # ceil(128 / 5) Crockford symbols
 FULL_LENGTH = CODE_LENGTH + 1  # plus the check character
@@ -42,23 +44,21 @@ class InvalidCode(ValueError):
         self.reason = reason
 
 
-def _mod37_36(text: str) -> int:
-    """ISO 7064 MOD 37-36 running remainder (hybrid system, modulus 36)."""
-    m = len(ISO7064_ALPHABET)
-    check = m // 2
+def _mod37_2(text: str) -> int:
+    """ISO 7064 MOD 37-2 running remainder (pure system, radix 2)."""
+    check = 0
     for ch in text:
-        check = (((check or m) * 2) % (m + 1) + ISO7064_ALPHABET.index(ch)) % m
+        check = (check * 2 + ISO7064_ALPHABET.index(ch)) % 37
     return check
 
 
 def check_character(text: str) -> str:
-    """The ISO 7064 MOD 37-36 check character of `text` (uppercase 0-9A-Z)."""
-    m = len(ISO7064_ALPHABET)
-    return ISO7064_ALPHABET[(1 - ((_mod37_36(text) or m) * 2) % (m + 1)) % m]
+    """The ISO 7064 MOD 37-2 check character of `text` (0-9, A-Z or `*`)."""
+    return ISO7064_ALPHABET[(1 - 2 * _mod37_2(text)) % 37]
 
 
 def has_valid_check(text: str) -> bool:
-    return bool(text) and all(c in ISO7064_ALPHABET for c in text) and _mod37_36(text) == 1
+    return bool(text) and all(c in ISO7064_ALPHABET for c in text) and _mod37_2(text) == 1
 
 
 def _id_bytes(public_id_text: str) -> bytes:

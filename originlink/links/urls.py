@@ -33,9 +33,9 @@ def verification_url(base_url: str, public_id: str, access_code: str | None = No
     """The link printed on the certificate and encoded in its QR code.
 
     >>> verification_url("https://verify.example.com", "AAECAwQFBgcICQoLDA0ODw")
-    'HTTPS://VERIFY.EXAMPLE.COM/V/00041061050R3GG28A1C60T3GFE'
+    'HTTPS://VERIFY.EXAMPLE.COM/V/00041061050R3GG28A1C60T3GF8'
     >>> verification_url("https://verify.example.com/", "AAECAwQFBgcICQoLDA0ODw", "ab cd-e")
-    'HTTPS://VERIFY.EXAMPLE.COM/V/00041061050R3GG28A1C60T3GFE#ABCDE'
+    'HTTPS://VERIFY.EXAMPLE.COM/V/00041061050R3GG28A1C60T3GF8#ABCDE'
     """
     url = _base(base_url) + PAGE_PREFIX + short_code_with_check(public_id)
     if access_code:
