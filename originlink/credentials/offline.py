@@ -2,7 +2,9 @@
 
 - a `vc+jwt` credential (compact JWS text, or an EnvelopedVerifiableCredential JSON),
 - a signed certificate document from `/v1/verify/{id}/document/{hash}` (the service's JWS
-  over the digest, public id and number, plus the certificate).
+  over the digest, public id and number, plus the certificate),
+- a saved `/v1/verify/{id}` answer, through its signed `status_attestation` (what the service
+  said about the certificate's status, and when).
 
 Each check is reported apart with a stable code, like the public page. Status (cancelled,
 replaced...) cannot be known offline; the report says so and names the URL to ask.
@@ -19,7 +21,7 @@ from .credential import CREDENTIAL_TYPE, MEDIA_TYPE
 
 @dataclass
 class VerificationReport:
-    kind: str  # credential | signed_certificate | unknown
+    kind: str  # credential | signed_certificate | verification_response | unknown
     checks: list[dict] = field(default_factory=list)
     subject: dict | None = None
 
@@ -144,6 +146,45 @@ def verify_signed_certificate(data: dict, jwks: dict):
     return report
 
 
+def verify_status_attestation(data: dict, jwks: dict):
+    """A saved `/v1/verify/{id}` answer: its `status_attestation` JWS must verify and say
+    what the answer says (status code, document digest, public id)."""
+    from originlink.signing import JwsError, verify_jws
+    from originlink.signing.jws import decode_unverified
+
+    report = VerificationReport("verification_response")
+    token = str(data.get("status_attestation", ""))
+    try:
+        header, _ = decode_unverified(token)
+        claims = verify_jws(token, jwks)
+    except JwsError as exc:
+        code = "unknown_key" if "unknown key" in str(exc) else "signature_invalid"
+        report.add("integrity", False, code, str(exc))
+        return report
+    if header.get("typ") != "originlink-status+jwt":
+        report.add("format", False, "wrong_type", f"typ is {header.get('typ')!r}")
+        return report
+    status = ((data.get("checks") or {}).get("status") or {}).get("code")
+    digest = ((data.get("checks") or {}).get("integrity") or {}).get("digest")
+    if (claims.get("status"), claims.get("digest"), claims.get("sub")) != (
+        status,
+        digest,
+        data.get("public_id"),
+    ):
+        report.add("integrity", False, "claims_mismatch", "the answer differs from what is signed")
+        return report
+    report.add("integrity", True, "signature_valid", f"status signed by key {header.get('kid')}")
+    report.add(
+        "status",
+        claims["status"] == "valid",
+        claims["status"],
+        f"status {claims['status']} as checked on {claims.get('checked_on')}"
+        + (f" (since {claims['since']})" if claims.get("since") else ""),
+    )
+    report.subject = claims
+    return report
+
+
 def verify_file(content: str | bytes, jwks: dict):
     """Work out what the file is and verify it. Never raises on bad input."""
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
@@ -166,6 +207,8 @@ def verify_file(content: str | bytes, jwks: dict):
             return verify_credential(data["credential"], jwks)
         if data.get("type") == "originlink.signed-certificate":
             return verify_signed_certificate(data, jwks)
+        if "status_attestation" in data:
+            return verify_status_attestation(data, jwks)
     report = VerificationReport("unknown")
     report.add("format", False, "unknown_format", "not a credential or signed certificate")
     return report

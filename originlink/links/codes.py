@@ -31,8 +31,6 @@ CODE_LENGTH = 26  # ceil(128 / 5) Crockford symbols
 FULL_LENGTH = CODE_LENGTH + 1  # plus the check character
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 bytes, base64url without padding
-# Crockford's decoding rule: read O as 0 and I, L as 1 (people confuse them).
-_TYPO_MAP = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 class InvalidCode(ValueError):
@@ -102,9 +100,12 @@ def public_id(text: str) -> str:
     text = normalize(text)
     if len(text) != FULL_LENGTH:
         raise InvalidCode("malformed", f"a verification code has {FULL_LENGTH} characters")
-    body = text[:CODE_LENGTH].translate(_TYPO_MAP)
+    # No Crockford look-alike mapping (O->0, I/L->1): the check character may itself be O, I,
+    # L or U, and mapping it after a swap into the body would defeat the check. A body
+    # character outside the alphabet is simply refused.
+    body = text[:CODE_LENGTH]
     if any(c not in CROCKFORD for c in body):
-        raise InvalidCode("malformed", "a verification code uses only 0-9 and A-Z (no U)")
+        raise InvalidCode("malformed", "a verification code uses 0-9 and A-Z without I, L, O, U")
     if not has_valid_check(body + text[CODE_LENGTH]):
         raise InvalidCode("bad_check_character", "the check character does not match")
     value = 0

@@ -66,6 +66,11 @@ def not_found(lang: str) -> str:
     return html
 
 
+def lookup_page(lang: str, **values) -> str:
+    defaults = {"code": "", "number": "", "invoice": "", "code_invalid": False, "matches": []}
+    return _env.get_template("lookup.html").render(**_common(lang), **{**defaults, **values})
+
+
 def render_page(result, lang: str, *, full: dict | None, code_wrong: bool) -> str:
     body = result.body
     return _env.get_template("page.html").render(

@@ -95,11 +95,17 @@ def _etag_matches(etag: str) -> bool:
 # --- JSON API ----------------------------------------------------------------------------
 
 
-def _full_allowed(record) -> bool:
-    code = _headers().get("x-access-code")
+def _access(record) -> str:
+    """Who is asking: `owner` (the exporter's own key), `code` (the right access code),
+    `denied` (a code that unlocks nothing) or `public`."""
     from .checks import access_code_matches
 
-    return _viewer_is_owner(record) or access_code_matches(record, code)
+    code = _headers().get("x-access-code")
+    if _viewer_is_owner(record):
+        return "owner"
+    if code:
+        return "code" if access_code_matches(record, code) else "denied"
+    return "public"
 
 
 @verification.route("/v1/verify/{public_id}", methods=["GET"])
@@ -108,18 +114,21 @@ def verify_one(public_id):
     if record is None:
         raise _not_found_problem()
     result = verifier.verify(context(), record)
-    wants_full = bool(_headers().get("x-access-code") or _headers().get("authorization"))
-    if wants_full and _full_allowed(record):
-        owner = _viewer_is_owner(record)
-        body = verifier.full_body(result, include_evidence=owner)
+    access = _access(record)
+    if access in {"owner", "code"}:
+        body = verifier.full_body(result, include_evidence=access == "owner")
         return _json(json.dumps(body, ensure_ascii=False), headers={"Cache-Control": PRIVATE})
-    if wants_full and _headers().get("x-access-code"):
+    if access == "denied":
         raise ApiProblem(
             403,
             "access_code_invalid",
             "X-Access-Code: this access code does not unlock the certificate",
         )
-    headers = {"Cache-Control": JSON_STATUS_CACHE, "ETag": result.etag}
+    headers = {
+        "Cache-Control": JSON_STATUS_CACHE,
+        "ETag": result.etag,
+        "Vary": "Authorization, X-Access-Code",
+    }
     if _etag_matches(result.etag):
         return Response(body="", status_code=304, headers=headers)
     return _json(result.json, headers=headers)
@@ -211,11 +220,11 @@ def signed_document(public_id, digest_hex):
     record = _lookup(public_id)
     if record is None or record.digest != f"sha256:{digest_hex}":
         raise _not_found_problem()
-    wants_full = bool(_headers().get("x-access-code") or _headers().get("authorization"))
-    if wants_full and not _full_allowed(record):
+    access = _access(record)
+    if access == "denied":
         raise ApiProblem(403, "access_code_invalid", "X-Access-Code: this code does not match")
-    owner = wants_full and _viewer_is_owner(record)
-    body = verifier.signed_document(record, full=wants_full, include_evidence=owner)
+    wants_full = access in {"owner", "code"}
+    body = verifier.signed_document(record, full=wants_full, include_evidence=access == "owner")
     cache = "private, max-age=31536000, immutable" if wants_full else IMMUTABLE
     return _json(
         json.dumps(body, ensure_ascii=False),
@@ -343,6 +352,46 @@ def _unlock(public_id: str):
     full = verifier.full_body(result, include_evidence=False)
     html = pages.render_page(result, lang, full=full["certificate"], code_wrong=False)
     return _page_response(html, 200, lang, {"Cache-Control": PRIVATE})
+
+
+@verification.route("/v", methods=["GET"])
+def lookup_page():
+    """Typed-in lookup for people: the short code printed under the QR (its check character
+    is checked before any lookup), or certificate number + invoice number."""
+    lang = _lang()
+    params = _request().query_params or {}
+    code = (params.get("code") or "").strip()
+    number, invoice = (params.get("number") or "").strip(), (params.get("invoice") or "").strip()
+    if code:
+        from originlink.links import InvalidCode, resolve
+
+        try:
+            public_id = resolve(code)
+        except InvalidCode:
+            html = pages.lookup_page(lang, code=code, code_invalid=True)
+            return _page_response(html, 400, lang, {"Cache-Control": "no-store"})
+        return _found([_lookup(public_id)], lang)
+    if number and invoice:
+        records = verifier.lookup_number_invoice(context(), number, invoice)
+        return _found([r for r in records if r.state not in NOT_PUBLIC_STATES], lang)
+    html = pages.lookup_page(lang, number=number, invoice=invoice)
+    return _page_response(html, 200, lang, {"Cache-Control": "public, max-age=300"})
+
+
+def _found(records: list, lang: str) -> Response:
+    records = [r for r in records if r is not None]
+    if not records:
+        return _not_found_page(lang)
+    if len(records) == 1:
+        location = f"/v/{records[0].public_id}?lang={lang}"
+        return Response(
+            body="",
+            status_code=303,
+            headers={"Location": location, "Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+        )
+    matches = [verifier.verify(context(), r).body for r in records]
+    html = pages.lookup_page(lang, matches=matches)
+    return _page_response(html, 200, lang, {"Cache-Control": "no-store"})
 
 
 @verification.route("/v/{public_id}", methods=["GET"])

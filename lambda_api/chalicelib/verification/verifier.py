@@ -53,7 +53,11 @@ class Result:
         self.record = record
         self.valid_until = valid_until
         self.json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        self.etag = '"' + hashlib.sha256(self.json.encode()).hexdigest()[:32] + '"'
+        # ECDSA signatures differ at each signing, so the ETag covers everything but the
+        # status attestation (whose claims are all in the body): every worker agrees on it.
+        unsigned = {k: v for k, v in body.items() if k != "status_attestation"}
+        digest = hashlib.sha256(json.dumps(unsigned, sort_keys=True).encode()).hexdigest()
+        self.etag = '"' + digest[:32] + '"'
         self.pages: dict = {}  # rendered HTML per language (routes.py fills it)
 
 
@@ -94,9 +98,43 @@ def verify(ctx, record) -> Result:
             "jwks": "/.well-known/jwks.json",
         },
     }
+    body["status_attestation"] = _attest(ctx, record, status, day)
     result = Result(body, record, valid_until)
     _results.put(key, result)
     return result
+
+
+STATUS_TYP = "originlink-status+jwt"
+
+
+def status_claims(issuer: str, record, status: dict, day) -> dict:
+    """What the status attestation signs: which document (public id, number, digest), its
+    status code with date, reason and replacement, the record version and the day checked."""
+    replaced_by = (status.get("replaced_by") or {}).get("public_id")
+    return {
+        "iss": issuer,
+        "sub": record.public_id,
+        "number": record.number,
+        "digest": record.digest,
+        "status": status["code"],
+        "since": status.get("since"),
+        "reason": status.get("reason"),
+        "replaced_by": replaced_by,
+        "version": record.version,
+        "checked_on": day.isoformat(),
+    }
+
+
+def _attest(ctx, record, status: dict, day) -> str:
+    """A signed status (TradeTrust's status answers are unsigned): a platform can keep proof of
+    what it was told, and check it offline with `originlink verify`. Signed once per
+    certificate version and day (cached with the result)."""
+    import rfc8785
+
+    from originlink.signing import sign_jws
+
+    claims = status_claims(ctx.settings.issuer, record, status, day)
+    return sign_jws(rfc8785.dumps(claims), ctx.keyring.active_signer(), typ=STATUS_TYP)
 
 
 def document_path(record) -> str:

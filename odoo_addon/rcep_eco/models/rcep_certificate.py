@@ -116,8 +116,12 @@ class RcepCertificate(models.Model):
     line_ids = fields.One2many("rcep.certificate.line", "certificate_id", copy=True)
     # Exchange with the service.
     idempotency_key = fields.Char(copy=False, readonly=True)
-    payload_json = fields.Text(string="Sent Document", copy=False, readonly=True)
+    # The sent document carries origin evidence (costs): managers only.
+    payload_json = fields.Text(
+        string="Sent Document", copy=False, readonly=True, groups="rcep_eco.group_rcep_manager"
+    )
     send_attempts = fields.Integer(copy=False, readonly=True)
+    last_event_seq = fields.Integer(copy=False, readonly=True)
     next_retry_at = fields.Datetime(copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
     precheck_result = fields.Text(string="Pre-check Result", copy=False, readonly=True)
@@ -334,10 +338,10 @@ class RcepCertificate(models.Model):
                 raise UserError(self.env._("Say why %s replaces the original.", cert.name))
             cert._check_service_config()
             payload = json.dumps(cert._send_payload(cert._check_document()), sort_keys=True)
-            if not cert.idempotency_key or cert.payload_json != payload:
+            if not cert.idempotency_key or cert.sudo().payload_json != payload:
                 # A new document needs a new key; the same document keeps its key so that a
                 # retry can never create a second certificate.
-                cert.write({"idempotency_key": str(uuid.uuid4()), "payload_json": payload})
+                cert.sudo().write({"idempotency_key": str(uuid.uuid4()), "payload_json": payload})
             cert.write({"send_attempts": 0, "next_retry_at": fields.Datetime.now()})
             cert._set_state("to_send")
         _commit_unless_testing(self.env)
@@ -359,7 +363,7 @@ class RcepCertificate(models.Model):
             result = cert._call_service(
                 "POST",
                 cert._send_path(),
-                json.loads(cert.payload_json),
+                json.loads(cert.sudo().payload_json),
                 idempotency_key=cert.idempotency_key,
             )
             attempts = cert.send_attempts + 1
@@ -410,6 +414,8 @@ class RcepCertificate(models.Model):
                 "short_code": body.get("short_code")
                 or (printable_short_code(public_id) if public_id else False),
                 "digest": body.get("digest"),
+                # The service's version is the sequence number of its last event.
+                "last_event_seq": body.get("version") or 0,
                 "verify_url": verification_link(base, public_id) if public_id else False,
             }
         )
@@ -434,15 +440,49 @@ class RcepCertificate(models.Model):
         for cert in self.filtered(lambda c: c.service_id):
             result = cert._call_service("GET", f"/v1/certificates/{cert.service_id}")
             if result["error"]:
-                if cert.last_error != result["error"]:
-                    cert.write({"last_error": result["error"]})
-                    cert.message_post(body=self.env._("Status pull failed: %s", result["error"]))
+                cert._pull_failed(result["error"])
                 continue
+            body = result["body"]
             cert.write({"last_error": False})
-            state = result["body"].get("state")
+            if (body.get("version") or 0) > cert.last_event_seq:
+                # Something happened at the service (or at customs): tell it in the chatter,
+                # with the details the events carry (reasons, articles, customs answers).
+                cert._pull_events()
+            state = body.get("state")
             if state in SERVICE_STATES and state != cert.state:
                 cert._set_state(state, self.env._("Reported by the service."))
             _commit_unless_testing(self.env)
+
+    def _pull_events(self):
+        self.ensure_one()
+        result = self._call_service("GET", f"/v1/certificates/{self.service_id}/events")
+        if result["error"]:
+            self._pull_failed(result["error"])
+            return
+        events = [e for e in result["body"].get("items", []) if e["seq"] > self.last_event_seq]
+        for event in events:
+            detail = "; ".join(
+                f"{key}: {value}"
+                for key, value in (event.get("detail") or {}).items()
+                if value not in (None, "", [], {})
+            )
+            self.message_post(
+                body=self.env._(
+                    "Service event %(seq)s: %(type)s by %(actor)s at %(at)s%(detail)s",
+                    seq=event["seq"],
+                    type=event["type"],
+                    actor=event["actor"],
+                    at=event["at"],
+                    detail=f" ({detail})" if detail else "",
+                )
+            )
+        if events:
+            self.write({"last_event_seq": max(e["seq"] for e in events)})
+
+    def _pull_failed(self, error):
+        if self.last_error != error:
+            self.write({"last_error": error})
+            self.message_post(body=self.env._("Status pull failed: %s", error))
 
     @api.model
     def _cron_pull_status(self):
@@ -462,8 +502,13 @@ class RcepCertificate(models.Model):
 
     def action_cancel(self):
         self.ensure_one()
-        if self.state in ("draft", "to_send", "error"):
-            # Never reached the service (or refused by it): cancel locally.
+        if self.state == "to_send":
+            # A send in flight may have reached the service: let it finish or fail first.
+            raise UserError(
+                self.env._("%s is being sent; cancel it once it is issued or failed.", self.name)
+            )
+        if self.state in ("draft", "error"):
+            # Never issued by the service: cancel locally.
             self._set_state("cancelled", self.env._("Cancelled before issue."))
             return True
         if self.state not in LIVE_STATES:
@@ -527,9 +572,9 @@ class RcepCertificate(models.Model):
             {
                 "name": body.get("number") or self.name,
                 "copy_of_id": self.id,
-                "certified_on": (body.get("certificate") or {})
-                .get("certified_true_copy", {})
-                .get("certified_on"),
+                "certified_on": (
+                    (body.get("certificate") or {}).get("certified_true_copy") or {}
+                ).get("certified_on"),
             }
         )
         copy._apply_resource(body)
@@ -568,11 +613,23 @@ class RcepCertificate(models.Model):
         result = self._call_service("POST", "/v1/precheck", self._build_document())
         if result["error"]:
             return self.env._("Pre-check could not run: %s", result["error"])
-        if result["body"].get("valid"):
-            return self.env._("Pre-check passed: the service would accept this certificate.")
-        return self.env._(
-            "Pre-check found problems:\n%s", format_problems(result["body"].get("errors", []))
-        )
+        body = result["body"]
+        if body.get("valid"):
+            text = self.env._("Pre-check passed: the service would accept this certificate.")
+        else:
+            text = self.env._(
+                "Pre-check found problems:\n%s", format_problems(body.get("errors") or [])
+            )
+        if body.get("warnings"):
+            text += "\n" + self.env._("Warnings:\n%s", format_problems(body["warnings"]))
+        lane = (body.get("classification") or {}).get("lane")
+        if lane:
+            text += "\n" + self.env._(
+                "Expected customs lane: %(lane)s (%(why)s)",
+                lane=lane,
+                why="; ".join(body["classification"].get("reasons") or []),
+            )
+        return text
 
     # --- documents --------------------------------------------------------------------------
 

@@ -1,6 +1,13 @@
+import json
+import re
+from decimal import Decimal
+
 from odoo import fields, models
 
 from ..originlink_bridge import CRITERIA, HS_EDITIONS, dec_str
+
+# RCEP's general RVC threshold (Art 3.5; Annex 3A rules read "RVC40").
+_RVC_THRESHOLD = Decimal(40)
 
 # Odoo units of measure → UN/ECE Recommendation 20 codes (the certificate's preferred units).
 _UNECE = {"Units": "PCE", "Dozens": "DZN", "kg": "KGM", "g": "GRM", "t": "TNE", "L": "LTR",
@@ -61,8 +68,59 @@ class RcepCertificateLine(models.Model):
             if self.fob_value or needs_fob
             else None,
             "producer": None,
-            "evidence": None,
+            "evidence": self._evidence(),
+        }
+
+    def _evidence(self):
+        """Origin evidence for customs (never shown publicly): the rule applied, the RVC
+        working and the materials, per unit of product, from the product's assessment by the
+        core. Read as superuser: it is cost data the clerk sending the certificate may not
+        see, and it leaves Odoo only to the service."""
+        template = self.product_id.product_tmpl_id.sudo()
+        assessment = json.loads(template.rcep_assessment_json or "{}")
+        if not assessment or assessment.get("problems"):
+            return None
+        rvc = None
+        if self.origin_criterion == "RVC":
+            figures = assessment["rvc"]
+            down, up = figures.get("build_down"), figures.get("build_up")
+            # Build-down when it reaches the threshold: customs can recompute it from the
+            # certificate; build-up (which needs the cost build-up) only when it is higher.
+            use_down = down is not None and (
+                up is None or Decimal(down) >= min(Decimal(up), _RVC_THRESHOLD)
+            )
+            rvc = {
+                "formula": "build_down" if use_down else "build_up",
+                "percentage": down if use_down else up,
+                "fob": dec_str(template.rcep_fob_amount),
+                "vnm": figures["vnm"],
+                "vom": figures["vom"],
+                "currency": self.currency_id.name or "USD",
+            }
+        materials = template.rcep_material_ids
+        return {
+            "criterion": self.origin_criterion,
+            "rule": assessment.get("rule"),
+            "rule_source": (assessment.get("rule_source") or "")[:2000] or None,
+            "rvc": rvc,
+            "materials": [
+                {
+                    "country": m.origin_country_id.code or None,
+                    "originating": m.originating,
+                    "value": dec_str(m.value),
+                    "hs_code": _six_digits(m.hs_code),
+                    "description": m.name,
+                }
+                for m in materials
+            ],
+            "supplier_declarations": sorted({m.proof for m in materials if m.proof}),
+            "notes": "Per unit of product, from the exporter's bill of materials (Art 3.5).",
         }
 
     def _uom_code(self, uom):
         return _UNECE.get(uom.name, "PCE")
+
+
+def _six_digits(code):
+    digits = re.sub(r"\D", "", code or "")
+    return digits if len(digits) == 6 else None

@@ -53,6 +53,7 @@ def main(base, key):
         base, key, "replace_201", "POST", f"/v1/certificates/{orig}/replace", body, "k-r"
     )
     exchange(base, key, "status_replaced", "GET", f"/v1/certificates/{orig}")
+    exchange(base, key, "events_replaced", "GET", f"/v1/certificates/{orig}/events")
     rid = new["id"]
     ctc = {"reason": "lost", "note": "original lost in transit"}
     path = f"/v1/certificates/{rid}/certified-true-copy"

@@ -1,3 +1,4 @@
+import requests
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -21,10 +22,17 @@ class TestCertificateLifecycle(RcepCase):
 
     def test_status_pull_follows_the_service(self):
         cert = self.issued_certificate()
-        with self.service("status_replaced"):
+        self.assertEqual(cert.last_event_seq, 2)  # received, issued
+        with self.service("status_replaced", "events_replaced"):
             self.env["rcep.certificate"]._cron_pull_status()
         self.assertEqual(cert.state, "replaced")
-        self.assertIn("Issued → Replaced. Reported by the service.", " ".join(self.chatter(cert)))
+        chatter = " ".join(self.chatter(cert))
+        self.assertIn("Issued → Replaced. Reported by the service.", chatter)
+        # Only the new event is told, with its details.
+        self.assertIn("Service event 3: replaced by", chatter)
+        self.assertIn("article: Art 3.17.5; reason: quantity corrected to 30 units", chatter)
+        self.assertNotIn("Service event 2", chatter)
+        self.assertEqual(cert.last_event_seq, 3)
         # A final state is not asked about again.
         with self.service():
             self.env["rcep.certificate"]._cron_pull_status()
@@ -100,6 +108,14 @@ class TestCertificateLifecycle(RcepCase):
         with self.service():
             cert.action_cancel()
         self.assertEqual(cert.state, "cancelled")
+
+    def test_no_local_cancel_while_a_send_is_in_flight(self):
+        cert = self.create_certificate()
+        with self.service(requests.ConnectionError("connection reset")):
+            cert.action_send()
+        self.assertEqual(cert.state, "to_send")
+        with self.assertRaisesRegex(UserError, "is being sent"):
+            cert.action_cancel()
 
     def test_state_is_read_only(self):
         field = self.env["rcep.certificate"]._fields["state"]

@@ -43,6 +43,17 @@ class TestSecurity(RcepCase):
             cert.action_send()
         self.assertEqual(cert.state, "issued")
 
+    def test_clerk_sends_evidence_without_seeing_costs(self):
+        clerk = new_test_user(self.env, login="clerk3", groups="rcep_eco.group_rcep_user")
+        cert = self.create_certificate().with_user(clerk)
+        with self.service("create_201") as replay:
+            cert.action_send()
+        self.assertEqual(cert.state, "issued")
+        evidence = replay.calls[0]["json"]["goods_items"][0]["evidence"]
+        self.assertEqual(evidence["rvc"]["vnm"], "35.00")
+        with self.assertRaises(AccessError):
+            cert.read(["payload_json"])
+
     def test_neutralize_blanks_credentials(self):
         from odoo.modules.neutralize import get_neutralization_queries
 

@@ -1,0 +1,339 @@
+"""The JSON verification API: the three checks, privacy, caching, bulk and typed lookup,
+QR, credential and did:web."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from chalicelib.verification import verifier
+
+from originlink.credentials import verify_credential
+from originlink.links import short_code_with_check
+
+
+def get(client, path, headers=None):
+    return client.http.get(path, headers=headers or {})
+
+
+def body(response) -> dict:
+    return json.loads(response.body)
+
+
+PRIVATE_TEXT = [
+    "4000.00",  # FOB value of item 1
+    "Saigon Home Living",  # importer / consignee
+    "Nguyen Hue",  # consignee address
+    "88 Huangpu East Road",  # exporter / producer address
+    "INV-",  # invoice numbers
+    "fob_value",
+    "quantity",
+    "evidence",
+    "invoices",
+]
+
+
+def test_valid_certificate_three_checks(client, fleet):
+    cert = fleet.issue()
+    r = get(client, f"/v1/verify/{cert['public_id']}")
+    assert r.status_code == 200
+    v = body(r)
+    assert v["verdict"] == "valid"
+    assert v["checks"]["integrity"]["code"] == "signature_valid"
+    assert v["checks"]["integrity"]["digest"] == cert["digest"]
+    assert v["checks"]["status"]["code"] == "valid"
+    assert v["checks"]["status"]["valid_until"] == "2027-11-20"  # Art 3.16: one year
+    issuer = v["checks"]["issuer"]
+    assert issuer["kid"] == cert["signature"]["kid"] and issuer["key_status"] == "active"
+    assert issuer["certifier"]["kind"] == "issuing_body"
+    assert v["code"] == short_code_with_check(cert["public_id"])
+    assert v["certificate"]["document_hash"] == cert["digest"]
+    assert [g["hs_code"] for g in v["certificate"]["goods_items"]] == ["940360", "950300"]
+
+
+def test_public_view_hides_private_fields(client, fleet):
+    cert = fleet.issue()
+    invoice = cert["certificate"]["invoices"][0]["number"]
+    text = get(client, f"/v1/verify/{cert['public_id']}").body.decode()
+    for secret in [*PRIVATE_TEXT, invoice]:
+        assert secret not in text, secret
+    page = get(client, f"/v/{cert['public_id']}").body.decode()
+    for secret in ["4000.00", "Saigon Home Living", "Nguyen Hue", invoice]:
+        assert secret not in page, secret
+
+
+def test_access_code_unlocks_full_view_but_not_evidence(client, fleet):
+    cert = fleet.issue()
+    code = fleet.access_code(cert)
+    r = get(client, f"/v1/verify/{cert['public_id']}", {"X-Access-Code": code.lower()})
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "private, no-store"
+    v = body(r)
+    assert v["view"] == "full"
+    item = v["certificate"]["goods_items"][0]
+    assert item["fob_value"] == {"amount": "4000.00", "currency": "USD"}
+    assert item["quantity"]["value"] == "40"
+    assert v["certificate"]["importer"]["name"] == "Saigon Home Living JSC"
+    assert v["certificate"]["invoices"] == cert["certificate"]["invoices"]
+    assert "evidence" not in item  # supplier costs stay with exporter and customs
+
+
+def test_wrong_access_code_is_refused(client, fleet):
+    cert = fleet.issue()
+    code = fleet.access_code(cert)
+    wrong_check = code[:-1] + ("A" if code[-1] != "A" else "B")
+    for bad in [wrong_check, "NOTACODE", "ABCDEFGHJK2" if code != "ABCDEFGHJK2" else "X"]:
+        r = get(client, f"/v1/verify/{cert['public_id']}", {"X-Access-Code": bad})
+        assert r.status_code == 403, bad
+        assert body(r)["code"] == "access_code_invalid"
+        assert "4000.00" not in r.body.decode()
+
+
+def test_owner_key_sees_everything_other_exporter_sees_public(client, fleet):
+    cert = fleet.issue()
+    own = body(get(client, f"/v1/verify/{cert['public_id']}", fleet.auth()))
+    assert own["view"] == "full" and "evidence" in own["certificate"]["goods_items"][0]
+    other = body(get(client, f"/v1/verify/{cert['public_id']}", fleet.auth(fleet.other_key)))
+    assert other["view"] == "public" and "4000.00" not in json.dumps(other)
+    bad = get(client, f"/v1/verify/{cert['public_id']}", {"Authorization": "Bearer olk_nope"})
+    assert bad.status_code == 401
+
+
+def test_unknown_malformed_and_mistyped_ids_look_the_same(client, fleet, ctx, monkeypatch):
+    cert = fleet.issue()
+    code = short_code_with_check(cert["public_id"])
+    mistyped = code[:5] + code[6] + code[5] + code[7:] if code[5] != code[6] else code[::-1]
+    calls = []
+    real = ctx.store.get_by_public_id
+    monkeypatch.setattr(ctx.store, "get_by_public_id", lambda pid: calls.append(pid) or real(pid))
+    unknown = "A" * 22
+    answers = {}
+    for probe in [unknown, "not-an-id", mistyped, "x" * 300]:
+        r = get(client, f"/v1/verify/{probe}")
+        answers[probe] = (r.status_code, body(r)["code"], body(r)["detail"])
+    assert set(answers.values()) == {(404, "not_found", "no certificate matches this id or code")}
+    assert calls == [unknown]  # malformed ids and wrong check characters never reach storage
+    pages = {get(client, f"/v/{p}?lang=en").body for p in answers}
+    assert len(pages) == 1
+    assert get(client, f"/v/{unknown}").status_code == 404
+
+
+def test_short_code_and_upper_case_path_resolve(client, fleet):
+    cert = fleet.issue()
+    code = short_code_with_check(cert["public_id"])
+    assert body(get(client, f"/v1/verify/{code}"))["public_id"] == cert["public_id"]
+    assert get(client, f"/V/{code}").status_code == 200
+    assert get(client, f"/v/{code.lower()}").status_code == 200
+
+
+def test_cancelled(client, fleet):
+    cert = fleet.issue()
+    fleet.cancel(cert, "duplicate shipment")
+    v = body(get(client, f"/v1/verify/{cert['public_id']}"))
+    assert v["verdict"] == "not_valid"
+    status = v["checks"]["status"]
+    assert status["code"] == "cancelled" and status["reason"] == "duplicate shipment"
+    assert status["since"].startswith(date.today().isoformat()[:4])
+    assert v["checks"]["integrity"]["code"] == "signature_valid"  # still genuine, not valid
+
+
+def test_replaced_links_to_replacement(client, fleet):
+    cert = fleet.issue()
+    new = fleet.replace(cert, "wrong description")
+    status = body(get(client, f"/v1/verify/{cert['public_id']}"))["checks"]["status"]
+    assert status["code"] == "replaced" and status["article"] == "Art 3.17.5"
+    assert status["replaced_by"]["public_id"] == new["public_id"]
+    assert status["reason"] == "wrong description"
+    followed = body(get(client, status["replaced_by"]["verify"]))
+    assert followed["verdict"] == "valid"
+
+
+def test_rejected_by_customs(client, fleet):
+    cert = fleet.issue()
+    fleet.reject(cert, "origin criterion not supported by evidence")
+    status = body(get(client, f"/v1/verify/{cert['public_id']}"))["checks"]["status"]
+    assert status["code"] == "rejected"
+    assert status["reason"] == "origin criterion not supported by evidence"
+
+
+def test_expired_after_one_year(client, fleet, monkeypatch):
+    cert = fleet.issue()
+    monkeypatch.setattr(verifier, "today", lambda: date(2027, 11, 21))
+    v = body(get(client, f"/v1/verify/{cert['public_id']}"))
+    assert v["checks"]["status"]["code"] == "expired"
+    assert v["checks"]["status"]["article"] == "Art 3.16"
+    assert v["verdict"] == "not_valid"
+
+
+def test_tampered_document_fails_integrity(client, fleet, ctx):
+    cert = fleet.issue()
+    record = ctx.store.get_by_public_id(cert["public_id"])
+    conn = ctx.store._conn()  # simulate someone editing the stored row behind the service
+    record.document["goods_items"][0]["hs_code"] = "940370"
+    conn.execute(
+        "UPDATE certificates SET data = ? WHERE id = ?",
+        (json.dumps(record.to_dict()), record.id),
+    )
+    v = body(get(client, f"/v1/verify/{cert['public_id']}"))
+    assert v["checks"]["integrity"]["code"] == "digest_mismatch"
+    assert v["verdict"] == "not_valid"
+
+
+def test_etag_revalidation_and_status_change(client, fleet):
+    cert = fleet.issue()
+    path = f"/v1/verify/{cert['public_id']}"
+    first = get(client, path)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, max-age=0, must-revalidate"
+    again = get(client, path, {"If-None-Match": etag})
+    assert again.status_code == 304 and again.body == b""
+    fleet.cancel(cert)
+    changed = get(client, path, {"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_signed_document_is_content_addressed_and_immutable(client, fleet):
+    cert = fleet.issue()
+    link = body(get(client, f"/v1/verify/{cert['public_id']}"))["links"]["document"]
+    assert link.endswith(cert["digest"].split(":")[1])
+    r = get(client, link)
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    doc = body(r)
+    assert doc["jws"] == cert["signature"]["jws"] and doc["view"] == "public"
+    assert "4000.00" not in r.body.decode()
+    wrong = link[:-4] + "0000"
+    assert get(client, wrong).status_code == 404
+    full = get(client, link, {"X-Access-Code": fleet.access_code(cert)})
+    assert full.headers["Cache-Control"].startswith("private")
+    assert body(full)["certificate"]["goods_items"][0]["fob_value"]["amount"] == "4000.00"
+
+
+def test_bulk_each_item_answered_independently(client, fleet):
+    good = fleet.issue()
+    cancelled = fleet.issue()
+    fleet.cancel(cancelled)
+    inv = good["certificate"]["invoices"][0]["number"]
+    items = [
+        good["public_id"],
+        {"id": short_code_with_check(cancelled["public_id"])},
+        "B" * 22,
+        {"number": good["number"], "invoice": inv},
+        {"number": good["number"]},
+        42,
+    ]
+    r = client.http.post(
+        "/v1/verify",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"items": items}),
+    )
+    assert r.status_code == 200
+    results = body(r)["results"]
+    assert [x["status"] for x in results] == [200, 200, 404, 200, 400, 400]
+    assert results[0]["result"]["verdict"] == "valid"
+    assert results[1]["result"]["checks"]["status"]["code"] == "cancelled"
+    assert results[3]["results"][0]["public_id"] == good["public_id"]
+    assert results[4]["error"]["path"] == "items[4]"
+
+
+def test_bulk_limits(client):
+    def post(payload):
+        return client.http.post(
+            "/v1/verify", headers={"Content-Type": "application/json"}, body=json.dumps(payload)
+        )
+
+    too_many = post({"items": ["A" * 22] * 101})
+    assert too_many.status_code == 422 and body(too_many)["code"] == "too_many_items"
+    assert post({"items": ["A" * 22] * 100}).status_code == 200
+    assert post({"ids": []}).status_code == 422
+    bad_json = client.http.post(
+        "/v1/verify", headers={"Content-Type": "application/json"}, body="{"
+    )
+    assert bad_json.status_code == 400
+
+
+def test_typed_lookup_by_number_and_invoice(client, fleet):
+    cert = fleet.issue()
+    inv = cert["certificate"]["invoices"][0]["number"]
+    found = get(client, f"/v1/verify?number={cert['number']}&invoice={inv}")
+    assert found.status_code == 200
+    assert [x["public_id"] for x in body(found)["results"]] == [cert["public_id"]]
+    miss = get(client, f"/v1/verify?number={cert['number']}&invoice=WRONG")
+    assert miss.status_code == 404
+    missing = get(client, f"/v1/verify?number={cert['number']}")
+    assert missing.status_code == 400 and body(missing)["errors"][0]["path"] == "invoice"
+
+
+def test_qr_svg(client, fleet, monkeypatch):
+    monkeypatch.setenv("ORIGINLINK_PUBLIC_URL", "https://verify.originlink.example")
+    cert = fleet.issue()
+    r = get(client, f"/v1/qr/{cert['public_id']}.svg")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml"
+    assert r.body.startswith(b"<?xml") or b"<svg" in r.body[:200]
+    url = r.headers["X-Verification-Url"]
+    assert url == "HTTPS://VERIFY.ORIGINLINK.EXAMPLE/V/" + short_code_with_check(cert["public_id"])
+    assert get(client, f"/v1/qr/{cert['public_id']}.png").status_code == 404
+    assert get(client, f"/v1/qr/{cert['public_id']}.svg?with_code=1").status_code == 403
+    own = get(client, f"/v1/qr/{cert['public_id']}.svg?with_code=1", fleet.auth())
+    assert own.status_code == 200 and own.body != r.body
+
+
+def test_credential_verifies_with_published_jwks(client, fleet):
+    cert = fleet.issue()
+    jwks = body(get(client, "/.well-known/jwks.json"))
+    answer = body(get(client, f"/v1/verify/{cert['public_id']}/credential"))
+    token = answer["credential"]
+    assert answer["enveloped"]["type"] == "EnvelopedVerifiableCredential"
+    report = verify_credential(token, jwks)
+    assert report.ok, report.checks
+    subject = report.subject
+    assert subject["number"] == cert["number"] and subject["document_hash"] == cert["digest"]
+    assert "fob_value" not in json.dumps(subject)
+    raw = get(
+        client, f"/v1/verify/{cert['public_id']}/credential", {"Accept": "application/vc+jwt"}
+    )
+    assert raw.headers["Content-Type"] == "application/vc+jwt" and raw.body.decode() == token
+
+
+def test_did_web_document_lists_jwks_keys(client, fleet):
+    fleet.issue()
+    jwks = body(get(client, "/.well-known/jwks.json"))
+    did = body(get(client, "/.well-known/did.json", {"Host": "verify.example.com"}))
+    assert did["id"] == "did:web:verify.example.com"
+    kids = [k["kid"] for k in jwks["keys"]]
+    assert [m["id"] for m in did["verificationMethod"]] == [f"{did['id']}#{k}" for k in kids]
+    assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
+
+
+@pytest.mark.parametrize("path", ["/v1/verify/", "/v1/qr/"])
+def test_no_500_on_odd_paths(client, path):
+    assert get(client, path + "%00").status_code in (400, 404)
+
+
+def test_routes_are_in_the_openapi_document(client):
+    paths = body(get(client, "/v1/openapi.json"))["paths"]
+    for path in [
+        "/v1/verify/{public_id}",
+        "/v1/verify",
+        "/v1/qr/{public_id}.svg",
+        "/v/{public_id}",
+    ]:
+        assert path in paths, path
+    assert "post" in paths["/v1/verify"] and "get" in paths["/v1/verify"]
+
+
+def test_status_attestation_is_signed_and_etag_is_stable(client, fleet):
+    from chalicelib.verification import verifier as v
+
+    from originlink.signing import verify_jws
+
+    cert = fleet.issue()
+    path = f"/v1/verify/{cert['public_id']}"
+    first = get(client, path)
+    jwks = body(get(client, "/.well-known/jwks.json"))
+    claims = verify_jws(body(first)["status_attestation"], jwks)
+    assert claims["sub"] == cert["public_id"] and claims["status"] == "valid"
+    assert claims["digest"] == cert["digest"]
+    v.clear_caches()  # another worker process would sign again (new ECDSA signature)...
+    second = get(client, path)
+    assert body(second)["status_attestation"] != body(first)["status_attestation"]
+    assert second.headers["ETag"] == first.headers["ETag"]  # ...and agree on the ETag

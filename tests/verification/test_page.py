@@ -1,0 +1,190 @@
+"""The server-rendered page: headers, languages, the three checks, the access-code form."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from chalicelib.verification import i18n
+
+from originlink.links import short_code_with_check
+
+
+def page(client, path, headers=None):
+    r = client.http.get(path, headers=headers or {})
+    return r, r.body.decode("utf-8")
+
+
+def unlock(client, path, code, lang="en"):
+    r = client.http.post(
+        path,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=f"code={code}&lang={lang}",
+    )
+    return r, r.body.decode("utf-8")
+
+
+def test_page_headers_and_structure(client, fleet):
+    cert = fleet.issue()
+    r, html = page(client, f"/v/{cert['public_id']}")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert r.headers["X-Robots-Tag"].startswith("noindex")
+    assert '<meta name="robots" content="noindex' in html
+    assert "script-src 'sha256-" in r.headers["Content-Security-Policy"]
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert '<meta name="viewport"' in html and "@media print" in html
+    for check, code in [
+        ("integrity", "signature_valid"),
+        ("status", "valid"),
+        ("issuer", "known_key"),
+    ]:
+        assert f'id="check-{check}" data-code="{code}"' in html
+    assert 'data-verdict="valid"' in html
+    assert cert["number"] in html and cert["digest"] in html
+    assert "Wooden living-room cabinets" in html and "940360" in html
+    # The form works without JavaScript: a plain POST to the page.
+    assert re.search(r'<form id="unlock" method="post" action="/v/[^"]+"', html)
+
+
+@pytest.mark.parametrize(
+    "accept,lang,word",
+    [
+        ("vi-VN,vi;q=0.9,en;q=0.5", "vi", "Chính xác và còn hiệu lực"),
+        ("zh-CN,zh;q=0.9", "zh-Hans", "真实有效"),
+        ("th-TH", "th", "ถูกต้องและมีผลใช้บังคับ"),
+        ("id-ID,id;q=0.8", "id", "Asli dan berlaku"),
+        ("ms-MY", "ms", "Tulen dan sah"),
+        ("fr-FR,de;q=0.5", "en", "Genuine and valid"),
+    ],
+)
+def test_language_from_accept_language(client, fleet, accept, lang, word):
+    cert = fleet.issue()
+    r, html = page(client, f"/v/{cert['public_id']}", {"Accept-Language": accept})
+    assert r.headers["Content-Language"] == lang
+    assert f'<html lang="{lang}">' in html and word in html
+
+
+def test_lang_query_overrides_header_and_switcher_lists_all(client, fleet):
+    cert = fleet.issue()
+    r, html = page(client, f"/v/{cert['public_id']}?lang=th", {"Accept-Language": "vi"})
+    assert r.headers["Content-Language"] == "th"
+    for code in i18n.LANGUAGES:
+        assert f'href="?lang={code}"' in html
+    assert 'aria-current="true">ไทย<' in html
+
+
+def test_status_pages(client, fleet):
+    cancelled = fleet.issue()
+    fleet.cancel(cancelled, "issued in error")
+    _, html = page(client, f"/v/{cancelled['public_id']}?lang=vi")
+    assert 'data-code="cancelled"' in html and "Đã hủy" in html and "issued in error" in html
+    original = fleet.issue()
+    new = fleet.replace(original)
+    _, html = page(client, f"/v/{original['public_id']}")
+    assert f'<a id="replacement" href="/v/{new["public_id"]}">' in html
+    rejected = fleet.issue()
+    fleet.reject(rejected, "HS code does not match")
+    _, html = page(client, f"/v/{rejected['public_id']}?lang=id")
+    assert "Ditolak oleh bea cukai" in html and "HS code does not match" in html
+
+
+def test_access_code_form_unlocks_full_view(client, fleet):
+    cert = fleet.issue()
+    code = fleet.access_code(cert)
+    path = f"/V/{short_code_with_check(cert['public_id'])}"
+    r, html = unlock(client, path, code.lower(), lang="vi")
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "private, no-store"
+    assert "4000.00 USD" in html and "Saigon Home Living JSC" in html
+    assert cert["certificate"]["invoices"][0]["number"] in html
+    assert 'id="unlock"' not in html and '<html lang="vi">' in html
+
+
+def test_wrong_access_code_shows_message_not_data(client, fleet):
+    cert = fleet.issue()
+    r, html = unlock(client, f"/v/{cert['public_id']}", "WRONGCODE99")
+    assert r.status_code == 403 and 'id="code-wrong"' in html
+    assert "4000.00" not in html
+
+
+def test_not_found_page_is_identical_and_noindex(client, fleet):
+    fleet.issue()
+    probes = ["A" * 22, "B" * 27, "short", "A" * 26 + "*"]
+    answers = [page(client, f"/v/{p}?lang=en") for p in probes]
+    assert {r.status_code for r, _ in answers} == {404}
+    assert len({html for _, html in answers}) == 1
+    assert len({tuple(sorted(r.headers.items())) for r, _ in answers}) == 1
+    assert answers[0][0].headers["X-Robots-Tag"].startswith("noindex")
+    assert "Certificate not found" in answers[0][1]
+    r, _ = unlock(client, "/v/" + "A" * 22, "ABCDEFGHJK2")
+    assert r.status_code == 404
+
+
+def test_page_etag(client, fleet):
+    cert = fleet.issue()
+    r, _ = page(client, f"/v/{cert['public_id']}?lang=ms")
+    again = client.http.get(
+        f"/v/{cert['public_id']}?lang=ms", headers={"If-None-Match": r.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    other_lang = client.http.get(
+        f"/v/{cert['public_id']}?lang=th", headers={"If-None-Match": r.headers["ETag"]}
+    )
+    assert other_lang.status_code == 200
+
+
+def test_all_languages_have_every_text():
+    keys = set(i18n.TEXT["en"])
+    for lang in i18n.LANGUAGES:
+        assert set(i18n.TEXT[lang]) == keys, lang
+        assert all(i18n.TEXT[lang][k].strip() for k in keys)
+
+
+def test_lookup_form_by_code_and_by_number(client, fleet, ctx, monkeypatch):
+    cert = fleet.issue()
+    r, html = page(client, "/v?lang=vi")
+    assert r.status_code == 200 and "Mã xác minh" in html and 'id="by-number"' in html
+    code = short_code_with_check(cert["public_id"])
+    grouped = "-".join(code[i : i + 4] for i in range(0, 27, 4)).lower()
+    found = client.http.get(f"/v?code={grouped}&lang=th")
+    assert found.status_code == 303
+    assert found.headers["Location"] == f"/v/{cert['public_id']}?lang=th"
+    calls = []
+    real = ctx.store.get_by_public_id
+    monkeypatch.setattr(ctx.store, "get_by_public_id", lambda pid: calls.append(pid) or real(pid))
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    r, html = page(client, f"/v?code={typo}&lang=en")
+    assert r.status_code == 400 and 'id="code-invalid"' in html and calls == []
+    inv = cert["certificate"]["invoices"][0]["number"]
+    by_number = client.http.get(f"/v?number={cert['number']}&invoice={inv}")
+    assert by_number.status_code == 303
+    assert by_number.headers["Location"].startswith(f"/v/{cert['public_id']}")
+    r, html = page(client, f"/v?number={cert['number']}&invoice=NOPE&lang=en")
+    assert r.status_code == 404 and "Certificate not found" in html
+
+
+def test_lookup_lists_original_and_replacement(client, fleet):
+    cert = fleet.issue()
+    new = fleet.replace(cert)
+    inv = cert["certificate"]["invoices"][0]["number"]
+    r, html = page(client, f"/v?number={cert['number']}&invoice={inv}&lang=en")
+    assert r.status_code == 200
+    assert f"/v/{cert['public_id']}?lang=en" in html and f"/v/{new['public_id']}?lang=en" in html
+    assert "Replaced by another certificate" in html
+
+
+def test_a_certificate_not_issued_yet_looks_unknown(client, fleet, ctx):
+    cert = fleet.issue()
+    record = ctx.store.get_by_public_id(cert["public_id"])
+    record.state = "received"  # e.g. stored but not signed yet: not public
+    ctx.store._conn().execute(
+        "UPDATE certificates SET data = ? WHERE id = ?",
+        (json.dumps(record.to_dict()), record.id),
+    )
+    hidden = client.http.get(f"/v/{cert['public_id']}?lang=en")
+    unknown = client.http.get(f"/v/{'A' * 22}?lang=en")
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.body == unknown.body and hidden.headers == unknown.headers
+    api = client.http.get(f"/v1/verify/{cert['public_id']}")
+    assert api.status_code == 404
