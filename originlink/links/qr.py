@@ -25,10 +25,10 @@ def build_qr(url: str):
 
 
 def qr_svg(url: str, *, box_size: int = 10) -> str:
-    """Standalone SVG document (one path, scalable, prints sharply)."""
+    """Standalone SVG document (one path on a white background, scalable, prints sharply)."""
     import qrcode.image.svg
 
     qr = build_qr(url)
     qr.box_size = box_size
-    image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    image = qr.make_image(image_factory=qrcode.image.svg.SvgPathFillImage)
     return image.to_string(encoding="unicode")

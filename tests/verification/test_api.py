@@ -271,10 +271,15 @@ def test_qr_svg(client, fleet, monkeypatch):
     assert r.body.startswith(b"<?xml") or b"<svg" in r.body[:200]
     url = r.headers["X-Verification-Url"]
     assert url == "HTTPS://VERIFY.ORIGINLINK.EXAMPLE/V/" + short_code_with_check(cert["public_id"])
+    from .qr_reader import read_svg
+
+    assert read_svg(r.body.decode()) == [("alphanumeric", url)]  # the image encodes the link
     assert get(client, f"/v1/qr/{cert['public_id']}.png").status_code == 404
     assert get(client, f"/v1/qr/{cert['public_id']}.svg?with_code=1").status_code == 403
     own = get(client, f"/v1/qr/{cert['public_id']}.svg?with_code=1", fleet.auth())
     assert own.status_code == 200 and own.body != r.body
+    decoded = "".join(text for _, text in read_svg(own.body.decode()))
+    assert decoded == url + "#" + fleet.access_code(cert)
 
 
 def test_credential_verifies_with_published_jwks(client, fleet):

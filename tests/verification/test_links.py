@@ -168,3 +168,17 @@ def test_doctests():
     for module in (originlink.links.codes, originlink.links.urls, originlink.credentials.did):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+@settings(max_examples=15, deadline=None)
+@given(ids, st.booleans())
+def test_qr_svg_decodes_to_the_link(pid, with_code):
+    from originlink.links import qr_svg
+
+    from .qr_reader import read_svg
+
+    code = "ABCDEFGHJK2" if with_code else None
+    url = verification_url("https://verify.originlink.example", pid, code)
+    segments = read_svg(qr_svg(url))
+    assert "".join(text for _, text in segments) == url
+    assert segments == qr_payload_segments(url)  # alphanumeric, except the lone "#"

@@ -312,6 +312,13 @@ class RcepCertificate(models.Model):
                 "body": body,
                 "error": self._format_service_error(response.status_code, body, response.text),
             }
+        if not isinstance(body, dict):
+            # A 2xx that is not our JSON (a proxy page, a wrong URL): never trusted as an answer.
+            return {
+                "status": response.status_code,
+                "body": None,
+                "error": self._format_service_error(response.status_code, None, response.text),
+            }
         return {"status": response.status_code, "body": body, "error": None}
 
     @api.model
@@ -332,7 +339,7 @@ class RcepCertificate(models.Model):
         for cert in self:
             if cert.state not in ("draft", "error"):
                 raise UserError(
-                    self.env._("Only draft or refused certificates can be sent (%s).", cert.name)
+                    self.env._("Only draft or failed certificates can be sent (%s).", cert.name)
                 )
             if cert.replaces_id and not cert.replace_reason:
                 raise UserError(self.env._("Say why %s replaces the original.", cert.name))

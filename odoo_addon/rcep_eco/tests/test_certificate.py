@@ -258,3 +258,18 @@ class TestCertificateFromOrder(RcepCase):
         self.assertIn('<field name="rcep_api_key" password="True"/>', arch)
         settings.action_rcep_new_webhook_token()
         self.assertGreaterEqual(len(self.company.rcep_webhook_token), 40)
+
+    def test_an_answer_that_is_not_json_is_an_error(self):
+        cert = self.create_certificate()
+        not_json = {
+            "method": "POST",
+            "path": "/v1/certificates",
+            "request": cert._build_document(),
+            "status": 200,
+            "response": "<html>Welcome to nginx</html>",
+        }
+        with self.service(not_json):
+            cert.action_send()
+        self.assertEqual(cert.state, "error")
+        self.assertIn("HTTP 200", cert.last_error)
+        self.assertFalse(cert.service_id)
