@@ -120,6 +120,12 @@ class RcepCertificate(models.Model):
     payload_json = fields.Text(
         string="Sent Document", copy=False, readonly=True, groups="rcep_eco.group_rcep_manager"
     )
+    environment = fields.Selection(
+        [("sandbox", "Sandbox"), ("production", "Production")],
+        copy=False,
+        readonly=True,
+        help="The company's e-CO environment when the certificate was sent.",
+    )
     send_attempts = fields.Integer(copy=False, readonly=True)
     last_event_seq = fields.Integer(copy=False, readonly=True)
     next_retry_at = fields.Datetime(copy=False, readonly=True)
@@ -349,7 +355,13 @@ class RcepCertificate(models.Model):
                 # A new document needs a new key; the same document keeps its key so that a
                 # retry can never create a second certificate.
                 cert.sudo().write({"idempotency_key": str(uuid.uuid4()), "payload_json": payload})
-            cert.write({"send_attempts": 0, "next_retry_at": fields.Datetime.now()})
+            cert.write(
+                {
+                    "send_attempts": 0,
+                    "next_retry_at": fields.Datetime.now(),
+                    "environment": cert.company_id.rcep_environment,
+                }
+            )
             cert._set_state("to_send")
         _commit_unless_testing(self.env)
         self._send()

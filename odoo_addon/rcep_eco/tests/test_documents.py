@@ -11,6 +11,9 @@ class TestDocuments(RcepCase, HttpCase):
             "rcep_eco.action_report_rcep_certificate", cert.ids
         )
         html = html.decode()
+        # Sent from the sandbox: marked so that nobody takes it for a real certificate.
+        self.assertEqual(cert.environment, "sandbox")
+        self.assertIn("SANDBOX - NOT A VALID CERTIFICATE OF ORIGIN", html)
         for box in range(1, 18):
             self.assertIn(f"{box}.", html)
         for text in (
@@ -29,6 +32,14 @@ class TestDocuments(RcepCase, HttpCase):
             "data:image/png;base64,",
         ):
             self.assertIn(text, html)
+
+    def test_production_certificate_has_no_sandbox_mark(self):
+        self.company.rcep_environment = "production"
+        cert = self.issued_certificate()
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "rcep_eco.action_report_rcep_certificate", cert.ids
+        )
+        self.assertNotIn("SANDBOX", html.decode())
 
     def test_certificates_attached_to_the_order_email(self):
         cert = self.issued_certificate()
