@@ -52,6 +52,7 @@ SEVERITY: dict[str, Severity] = {
     "certified_true_copy": "caution",
     "psr_unknown": "info",
     "psr_correlated": "info",
+    "psr_override": "info",
     "rvc_build_up_not_recomputable": "info",
     "third_party_invoicing": "info",
     "low_value_waiver_may_apply": "info",
@@ -190,6 +191,15 @@ class _Finder:
                 f"{row.rule!r} ({row.describe()}{via}), which supports only "
                 f"{', '.join(sorted(allowed))}",
                 _CLAIM_ARTICLE[claim],
+            )
+        elif row.origin == "override":  # a company's own rule is never applied silently
+            replaced = f"; it replaces the {found.replaced.describe()}" if found.replaced else ""
+            self.add(
+                f"{p}.origin_criterion",
+                "psr_override",
+                f"{p}.origin_criterion: {claim} checked against the {row.describe()}{via}"
+                f"{replaced}",
+                "Annex 3A",
             )
         elif via:
             self.add(

@@ -6,8 +6,9 @@
 #
 # Steps: find Odoo -> venv .venv-odoo with Odoo's pinned requirements (cached, keyed on the
 # requirements and on our pyproject) -> install the originlink core with Odoo's pins as
-# constraints and prove nothing pinned moved -> PostgreSQL up -> fresh database -> install
-# rcep_eco with --test-tags /rcep_eco -> parse Odoo's test summary -> drop the database.
+# constraints and prove nothing pinned moved -> PostgreSQL up -> wkhtmltopdf present (the real
+# PDF is tested) -> fresh database -> install rcep_eco with --test-tags /rcep_eco -> parse
+# Odoo's test summary -> drop the database. Leaves test-artifacts/odoo/certificate.pdf (+ PNG).
 # Environment: ODOO_PATH, ODOO_PYTHON (interpreter for the venv, default python3),
 # ODOO_DB_USER (PostgreSQL role, default: the current OS user), KEEP_DB=1 (keep the database),
 # ORIGINLINK_CLI (the service CLI used by the end-to-end test; default .venv/bin/originlink),
@@ -125,6 +126,16 @@ cleanup() {
 trap cleanup EXIT
 dropdb -U "$DB_USER" --if-exists "$DB" 2>/dev/null || true
 
+# The Form RCEP PDF test renders the real PDF: without wkhtmltopdf it would fail, so say why
+# up front instead of running 60 s to find out.
+if ! command -v wkhtmltopdf >/dev/null; then
+    echo "Odoo tests FAILED: wkhtmltopdf not found; Odoo needs it to render the Form RCEP PDF" \
+        "(apt-get install wkhtmltopdf)" >&2
+    exit 1
+fi
+# The PDF test leaves certificate.pdf here (page 1 as PNG below) for people to look at.
+export RCEP_ECO_ARTIFACTS="$ART"
+rm -f "$ART/certificate.pdf" "$ART"/certificate-page1*.png
 export ORIGINLINK_CLI="${ORIGINLINK_CLI:-$ROOT/.venv/bin/originlink}"
 if [[ ! -x "$ORIGINLINK_CLI" ]]; then
     echo "NOTE: no OriginLink service CLI at $ORIGINLINK_CLI (run 'make install'):" \
@@ -156,6 +167,10 @@ if [[ -z "$summary" ]]; then
     tail -30 "$LOG"
     echo "Odoo tests FAILED: no test summary in the log (odoo-bin exit $rc, ${elapsed} s)"
     exit 1
+fi
+if [[ -f "$ART/certificate.pdf" ]] && command -v pdftoppm >/dev/null; then
+    pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$ART/certificate.pdf" "$ART/certificate-page1"
+    echo "  PDF: test-artifacts/odoo/certificate.pdf (page 1: certificate-page1.png)"
 fi
 read -r failed errs total < <(echo "$summary" |
     sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')

@@ -11,6 +11,7 @@ from chalice import Blueprint, Response
 from . import lifecycle, service
 from .auth import authenticate
 from .http import idempotency_key, int_param, json_body, parse_model, query_param
+from .problems import ApiProblem
 from .schemas import CancelRequest, CertifiedTrueCopyRequest, ReplaceBody
 from .settings import context
 
@@ -52,11 +53,18 @@ def _idempotent(exporter_id: str, data, build) -> Response:
     return _answer(service.idempotent(context(), exporter_id, key, req_hash, build))
 
 
+def _change_request(model=None) -> tuple[str, object, object]:
+    """A request that changes something: the exporter, the JSON body and, with a `model`, the
+    body parsed by it. The Idempotency-Key is checked first (400 before anything else)."""
+    exporter_id = _exporter()
+    idempotency_key(api.current_request)
+    data = json_body(api.current_request)
+    return exporter_id, data, parse_model(model, data) if model is not None else None
+
+
 @api.route("/v1/certificates", methods=["POST"])
 def create_certificate():
-    exporter_id = _exporter()
-    idempotency_key(api.current_request)  # 400 before anything else is looked at
-    data = json_body(api.current_request)
+    exporter_id, data, _ = _change_request()
     return _idempotent(exporter_id, data, service.create(context(), exporter_id, data))
 
 
@@ -71,6 +79,13 @@ def list_certificates():
     exporter_id = _exporter()
     limit = int_param(api.current_request, "limit", 50, 1, 200)
     after = query_param(api.current_request, "after")
+    if after is not None and not service.LIST_CURSOR.fullmatch(after):
+        raise ApiProblem(
+            400,
+            "invalid_query_parameter",
+            "after: pass the `next` value of the previous page as it is",
+            errors=[{"path": "after", "code": "invalid_cursor", "message": "after: not a cursor"}],
+        )
     records, cursor = context().store.list_certificates(exporter_id, limit=limit, after=after)
     return _json(200, {"items": [service.resource(r) for r in records], "next": cursor})
 
@@ -97,30 +112,21 @@ def list_events(certificate_id):
 
 @api.route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
 def cancel_certificate(certificate_id):
-    exporter_id = _exporter()
-    idempotency_key(api.current_request)
-    data = json_body(api.current_request)
-    body = parse_model(CancelRequest, data)
+    exporter_id, data, body = _change_request(CancelRequest)
     build = service.cancel(context(), exporter_id, certificate_id, body.reason)
     return _idempotent(exporter_id, data, build)
 
 
 @api.route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
 def replace_certificate(certificate_id):
-    exporter_id = _exporter()
-    idempotency_key(api.current_request)
-    data = json_body(api.current_request)
-    body = parse_model(ReplaceBody, data)
+    exporter_id, data, body = _change_request(ReplaceBody)
     build = service.replace(context(), exporter_id, certificate_id, body.certificate, body.reason)
     return _idempotent(exporter_id, data, build)
 
 
 @api.route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
 def certified_true_copy(certificate_id):
-    exporter_id = _exporter()
-    idempotency_key(api.current_request)
-    data = json_body(api.current_request)
-    body = parse_model(CertifiedTrueCopyRequest, data)
+    exporter_id, data, body = _change_request(CertifiedTrueCopyRequest)
     today = datetime.now(UTC).date()
     build = service.certified_true_copy(
         context(), exporter_id, certificate_id, body.reason, body.note, today

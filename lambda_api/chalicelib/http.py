@@ -1,5 +1,5 @@
 """Small request helpers shared by the route modules: JSON bodies, request models,
-the Idempotency-Key header, query parameters."""
+the Idempotency-Key header, query parameters; and the answer for published documents."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 
 import rfc8785
+from chalice import Response
 from pydantic import BaseModel, ValidationError
 
 from originlink.model.problems import format_path
@@ -101,3 +102,17 @@ def int_param(request, name: str, default: int, low: int, high: int) -> int:
             errors=[{"path": name, "code": "out_of_range", "message": f"{name}: {raw!r}"}],
         )
     return value
+
+
+def published_document(doc: dict, content_type: str) -> Response:
+    """A public document anyone may fetch and cache for a while, from any origin (keys: JWKS,
+    did:web)."""
+    return Response(
+        body=json.dumps(doc),
+        status_code=200,
+        headers={
+            "Content-Type": content_type,
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+        },
+    )

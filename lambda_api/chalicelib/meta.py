@@ -6,6 +6,7 @@ import json
 
 from chalice import Blueprint, Response
 
+from .http import published_document
 from .openapi import openapi_document
 from .settings import context
 
@@ -16,15 +17,7 @@ meta = Blueprint(__name__)
 def jwks():
     keyring = context().keyring
     keyring.active_signer()  # a fresh service publishes its key before the first signature
-    return Response(
-        body=json.dumps(keyring.jwks()),
-        status_code=200,
-        headers={
-            "Content-Type": "application/jwk-set+json",
-            "Cache-Control": "public, max-age=300",
-            "Access-Control-Allow-Origin": "*",
-        },
-    )
+    return published_document(keyring.jwks(), "application/jwk-set+json")
 
 
 @meta.route("/v1/openapi.json", methods=["GET"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ from .storage import (
 # alphabet without look-alikes (50 bits; useless without the public_id) plus a Luhn mod N check
 # character, so a mistyped code is refused before any lookup.
 ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+# Ids this service gives out. Anything else is answered "not found" without asking the store
+# (DynamoDB refuses keys over 2,048 bytes with an error rather than a miss).
+CERTIFICATE_ID = re.compile(r"crt_[0-9a-f]{20}")
+# The cursor `list_certificates` hands out: "<created_at>|<certificate id>".
+LIST_CURSOR = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]{8,15}Z\|crt_[0-9a-f]{20}")
 
 
 def new_public_id() -> str:
@@ -176,6 +184,7 @@ def _new_record(
     actor: str,
     replaces: str | None = None,
     copy_of: str | None = None,
+    reuses_number: bool = False,
     detail: dict | None = None,
     today: date,
 ) -> tuple[CertificateRecord, list[Event], OutboxEntry]:
@@ -236,6 +245,7 @@ def _new_record(
         last_event_hash=issued.hash,
         replaces=replaces,
         copy_of=copy_of,
+        reuses_number=reuses_number,
     )
     outbox = OutboxEntry(
         id="obx_" + secrets.token_hex(10),
@@ -282,7 +292,15 @@ def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
     existing = store.get_idempotency(exporter_id, key)
     if existing is not None:
         return _replay(existing, req_hash)
-    batch, status, body = build()
+    try:
+        batch, status, body = build()
+    except ApiProblem:
+        # A duplicate of this request may have committed since the check above, changing
+        # what `build` saw (a cancel finds the record cancelled): answer as its replay.
+        winner = store.get_idempotency(exporter_id, key)
+        if winner is not None:
+            return _replay(winner, req_hash)
+        raise
     batch.idempotency = IdempotencyRecord(
         exporter_id=exporter_id,
         key=key,
@@ -334,7 +352,9 @@ def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
 
 
 def load(ctx, exporter_id: str, certificate_id: str) -> CertificateRecord:
-    record = ctx.store.get_certificate(exporter_id, certificate_id)
+    record = None
+    if CERTIFICATE_ID.fullmatch(certificate_id):
+        record = ctx.store.get_certificate(exporter_id, certificate_id)
     if record is None:
         # Same answer for "does not exist" and "belongs to another exporter".
         raise ApiProblem(404, "not_found", "no certificate with this id")
@@ -393,6 +413,8 @@ def replace(ctx, exporter_id: str, certificate_id: str, data: dict, reason: str)
             cert,
             actor=exporter_id,
             replaces=original.id,
+            # Keeping the original's number reuses it; a new number must be free (Art 3.17).
+            reuses_number=cert.number == original.number,
             detail={"replaces": original.id, "reason": reason},
             today=today,
         )
@@ -450,6 +472,7 @@ def certified_true_copy(
             cert,
             actor=exporter_id,
             copy_of=original.id,
+            reuses_number=True,
             detail=detail,
             today=today,
         )

@@ -80,5 +80,9 @@ def format_problems(problems):
     lines = []
     for p in problems:
         article = f" ({p['article']})" if p.get("article") else ""
-        lines.append(f"- {p.get('path') or 'certificate'}: {p.get('message')}{article}")
+        path = p.get("path") or "certificate"
+        message = p.get("message") or ""
+        # The service's messages already start with the field; say it once.
+        field = "" if message.startswith(f"{path}: ") else f"{path}: "
+        lines.append(f"- {field}{message}{article}")
     return "\n".join(lines)

@@ -51,11 +51,13 @@ def run(args) -> int:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         return _error("bad_json", f"{args.file} is not JSON ({exc.msg} at {where})")
+    except RecursionError:
+        return _error("bad_json", f"{args.file}: JSON nested too deeply to read")
     if not isinstance(data, dict):
         return _error("bad_json", f"{args.file}: the top level must be a JSON object")
     try:
         table = PsrTable.load(args.psr_dir)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         return _error("psr_store_damaged", str(exc))
     try:
         result = assess(data, table=table)

@@ -33,7 +33,7 @@ def _classify(args) -> int:
         from originlink.rules.psr import PsrTable
 
         table = PsrTable.load(args.psr_dir)
-    except ValueError as exc:  # a damaged imported schedule or overrides file
+    except (ValueError, OSError) as exc:  # a damaged or unreadable PSR directory
         return _usage(str(exc))
     cert, problems = _read(args.file)
     if cert is None:

@@ -18,6 +18,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 UNREADABLE = {
     "unreadable_file",
     "bad_json",
+    "duplicate_key",  # ambiguous: parsers disagree on which value wins
     "too_large",
     "too_deep",
     "bad_xml",
@@ -26,15 +27,21 @@ UNREADABLE = {
 }
 
 
+def _unreadable(p: Problem) -> bool:
+    # bad_type at the top level: JSON, but not an object (an array, a string): not a document
+    return p.code in UNREADABLE or (p.code == "bad_type" and p.path == "")
+
+
 def _exit_code(problems: list[Problem]) -> int:
-    return 2 if any(p.code in UNREADABLE for p in problems) else 1
+    return 2 if any(_unreadable(p) for p in problems) else 1
 
 
 def _read(path: str) -> tuple[Certificate | None, list[Problem]]:
     try:
         raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        return None, [Problem(path="", code="unreadable_file", message=f"{path}: {exc.strerror}")]
+        message = f"{path}: {exc.strerror}"
+        return None, [Problem(path="", code="unreadable_file", message=message, article="Annex 3B")]
     try:
         if raw.lstrip()[:1] == b"<":
             from originlink.formats.ubl import from_ubl_xml

@@ -61,6 +61,16 @@ def _print(obj) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False))
 
 
+def _store_error(exc: Exception) -> int:
+    """The PSR directory cannot be read or written (damaged file, not a directory, no right)."""
+    if isinstance(exc, OSError):
+        where = exc.filename or "the PSR directory"
+        _print({"error": "psr_dir_unusable", "message": f"{where}: {exc.strerror or exc}"})
+    else:
+        _print({"error": "psr_store_damaged", "message": str(exc)})
+    return 2
+
+
 def run_import(args) -> int:
     try:
         text = Path(args.file).read_text(encoding="utf-8")
@@ -69,9 +79,8 @@ def run_import(args) -> int:
         return 2
     try:
         count, problems = import_schedule(text, args.psr_dir)
-    except ValueError as exc:  # the existing store is damaged
-        _print({"error": "psr_store_damaged", "message": str(exc)})
-        return 2
+    except (ValueError, OSError) as exc:
+        return _store_error(exc)
     if problems:
         message = f"{args.file}: {len(problems)} problem(s); nothing was imported"
         problems_out = [p.as_dict() for p in problems]
@@ -97,9 +106,8 @@ def run_show(args) -> int:
         return 2
     try:
         found = PsrTable.load(args.psr_dir).lookup(args.agreement, args.edition, code)
-    except ValueError as exc:
-        _print({"error": "psr_store_damaged", "message": str(exc)})
-        return 2
+    except (ValueError, OSError) as exc:
+        return _store_error(exc)
     out = {
         "agreement": args.agreement,
         "hs_edition": args.edition,
@@ -133,9 +141,8 @@ def run_override(args) -> int:
             return 2
         row = PsrRow(args.agreement, args.edition, code, args.rule, args.reason, "override")
         set_override(row, args.psr_dir)
-    except ValueError as exc:
-        _print({"error": "psr_store_damaged", "message": str(exc)})
-        return 2
+    except (ValueError, OSError) as exc:
+        return _store_error(exc)
     _print({"override": row.describe(), "psr_dir": str(resolve_psr_dir(args.psr_dir))})
     return 0
 
@@ -143,8 +150,7 @@ def run_override(args) -> int:
 def run_coverage(args) -> int:
     try:
         table = PsrTable.load(args.psr_dir)
-    except ValueError as exc:
-        _print({"error": "psr_store_damaged", "message": str(exc)})
-        return 2
+    except (ValueError, OSError) as exc:
+        return _store_error(exc)
     _print({"rows": table.coverage(), "overrides": len(table.overrides())})
     return 0

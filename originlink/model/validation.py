@@ -92,7 +92,14 @@ def parse_certificate(data: dict | str | bytes | Certificate) -> Certificate:
         raise CertificateInvalid(problems_from_validation_error(exc)) from None
     except RecursionError:
         raise CertificateInvalid(
-            [Problem(path="", code="too_deep", message="document nests too deeply")]
+            [
+                Problem(
+                    path="",
+                    code="too_deep",
+                    message="document nests too deeply",
+                    article="Annex 3B",
+                )
+            ]
         ) from None
 
 

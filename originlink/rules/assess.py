@@ -44,7 +44,6 @@ from originlink.rules.models import (
     DeMinimis,
     Intermediate,
     Problem,
-    PsrOverride,
     Reason,
     RvcResult,
     Weight,
@@ -69,17 +68,30 @@ _PATTERN_HELP = {
     "origin_country": "a two-letter ISO 3166 country code in capitals (e.g. VN)",
     "currency": "a three-letter ISO 4217 currency code (e.g. USD)",
 }
+# The article that needs a field; the innermost named field of a path decides, and anything
+# else about the good and its materials falls under Art 3.2 (when a good is originating).
 _FIELD_ARTICLE = {
     "fob": "Art 3.5",
     "value": "Art 3.5",
     "costs": "Art 3.5",
     "deductions": "Art 3.5",
     "exporting_party": "Art 2.6",
+    "agreement": "Annex 3A",
+    "hs_edition": "Annex 3A",
     "hs_code": "Annex 3A",
-    "proof": "Art 3.4",
-    "weight": "Art 3.7",
     "psr_override": "Annex 3A",
+    "proof": "Art 3.4",
+    "origin_country": "Art 3.4",
+    "originating": "Art 3.4",
+    "weight": "Art 3.7",
+    "role": "Art 3.8; Art 3.9; Art 3.10",
+    "wholly_obtained": "Art 3.3",
+    "operations": "Art 3.6",
+    "minimal_only": "Art 3.6",
+    "chemical_reaction": "Annex 3A",
+    "produced": "Art 3.12",
 }
+_DEFAULT_ARTICLE = "Art 3.2"
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +143,9 @@ def validate_input(data: Mapping | AssessmentInput) -> AssessmentInput:
     except ValidationError as exc:
         raise AssessmentInputError([_problem(e) for e in exc.errors(include_url=False)]) from None
     except RecursionError:
-        problem = Problem(path="", code="bom_cycle", message="input refers to itself (cycle)")
+        problem = Problem(
+            path="", code="bom_cycle", message="input refers to itself (cycle)", article="Art 3.12"
+        )
         raise AssessmentInputError([problem]) from None
 
 
@@ -146,7 +160,10 @@ def _problem(err) -> Problem:
             msg = "expected an HS code of 6 digits, dots allowed (e.g. 940360 or 9403.60)"
     elif code == "recursion_loop":  # a dict that contains itself
         code, msg = "bom_cycle", "the bill of materials contains itself (a cycle)"
-    article = _FIELD_ARTICLE.get(field) or (_FIELD_ARTICLE.get(str(loc[0])) if loc else None)
+    elif code == "recursion_depth_exceeded":  # nested `produced` far beyond any real BOM
+        code, msg = "bom_too_deep", f"the bill of materials is deeper than {MAX_BOM_DEPTH} levels"
+    named = (_FIELD_ARTICLE.get(x) for x in reversed(loc) if isinstance(x, str))
+    article = next((a for a in named if a), _DEFAULT_ARTICLE)
     return Problem(path=path, code=code, message=f"{path or 'input'}: {msg}", article=article)
 
 
@@ -160,7 +177,7 @@ def assess(data: Mapping | AssessmentInput, *, table: PsrTable | None = None) ->
         return _assess(inp, table, (), "")
 
 
-def _fail(path: str, code: str, message: str, article: str | None = None):
+def _fail(path: str, code: str, message: str, article: str):
     problem = Problem(path=path, code=code, message=f"{path}: {message}", article=article)
     raise AssessmentInputError([problem])
 
@@ -184,12 +201,11 @@ def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str,
     found = table.lookup(inp.agreement, inp.hs_edition, product)
     row = found.row
     if inp.psr_override is not None:
-        given = inp.psr_override
-        ov = given if isinstance(given, PsrOverride) else PsrOverride(rule=given)
+        ov = inp.psr_override
         try:
             node = parse_rule(ov.rule)
         except RuleSyntaxError as exc:
-            path = loc + ("psr_override.rule" if isinstance(given, PsrOverride) else "psr_override")
+            path = loc + "psr_override.rule"
             at = f"at character {exc.position + 1} of {ov.rule!r}"
             _fail(path, "rule_syntax", f"{exc.problem} {at}", "Annex 3A")
         replaced = f"the {row.describe()}" if row else "no table rule (none is held for this code)"
@@ -245,21 +261,44 @@ def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str,
 # --- the assessment --------------------------------------------------------------------------
 
 
+class _Failing:
+    """Materials failing one CTC criterion: how many, their value and their weight (Art 3.7)."""
+
+    __slots__ = ("n", "value", "kg", "kg_missing")
+
+    def __init__(self, n=0, value=_ZERO, kg=_ZERO, kg_missing=False):
+        self.n, self.value, self.kg, self.kg_missing = n, value, kg, kg_missing
+
+    def add(self, value: Decimal, kg: Decimal | None) -> None:
+        self.n += 1
+        self.value += value
+        if kg is None:
+            self.kg_missing = True
+        else:
+            self.kg += kg
+
+    def __add__(self, other: _Failing) -> _Failing:
+        return _Failing(
+            self.n + other.n,
+            self.value + other.value,
+            self.kg + other.kg,
+            self.kg_missing or other.kg_missing,
+        )
+
+
 class _Leaf:
     """Per-CTC-criterion tallies of the materials that fail the change (Annex 3A; Art 3.7).
-    `nf_*`: non-originating materials; `cf_*`: other Parties' originating materials (counted
+    `nf`: non-originating materials; `cf`: other Parties' originating materials (counted
     apart to tell whether the CTC needed cumulation)."""
 
-    __slots__ = ("node", "digits", "exclusions", "nf_n", "nf_value", "nf_kg", "nf_kg_missing")
-    __slots__ += ("cf_n", "cf_value", "cf_kg", "cf_kg_missing", "results", "prefix")
+    __slots__ = ("node", "digits", "exclusions", "nf", "cf", "results", "prefix")
 
     def __init__(self, node: Ctc):
         self.node = node
         self.digits = node.digits
         self.exclusions = node.exclusions
-        self.nf_n = self.cf_n = 0
-        self.nf_value = self.cf_value = self.nf_kg = self.cf_kg = _ZERO
-        self.nf_kg_missing = self.cf_kg_missing = False
+        self.nf = _Failing()
+        self.cf = _Failing()
         self.results: list[tuple[str, str, bool, str | None]] = []
         self.prefix = ""  # the good's code cut to this criterion's level
 
@@ -286,7 +325,8 @@ def _weight_kg(w, product_weight: Weight | None) -> Decimal | None:
 
 def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: str) -> Assessment:
     if len(path) > MAX_BOM_DEPTH:
-        _fail(loc, "bom_too_deep", f"the bill of materials is deeper than {MAX_BOM_DEPTH} levels")
+        msg = f"the bill of materials is deeper than {MAX_BOM_DEPTH} levels"
+        _fail(loc, "bom_too_deep", msg, "Art 3.12")
     reasons: list[Reason] = []
     add = reasons.append
     product = _norm(inp.product.hs_code)
@@ -318,12 +358,12 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
     # --- de minimis (Art 3.7): by value for every good, by weight for Chapters 50-63 ---
     pw = inp.weight.kg if inp.weight is not None else None
 
-    def dmi_ok(lf: _Leaf, cum: bool) -> bool:
-        if (lf.nf_value + (_ZERO if cum else lf.cf_value)) * 100 <= DE_MINIMIS_PERCENT * fob:
+    def dmi_ok(failing: _Failing) -> bool:
+        if failing.value * 100 <= DE_MINIMIS_PERCENT * fob:
             return True
-        if not textile or not pw or lf.nf_kg_missing or (not cum and lf.cf_kg_missing):
+        if not textile or not pw or failing.kg_missing:
             return False
-        return (lf.nf_kg + (_ZERO if cum else lf.cf_kg)) * 100 <= DE_MINIMIS_PERCENT * pw
+        return failing.kg * 100 <= DE_MINIMIS_PERCENT * pw
 
     leaf_of = {id(lf.node): lf for lf in ctc_leaves}
     wo_met = inp.wholly_obtained and t.wo_ok
@@ -336,9 +376,8 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
             return all(met(p, cum, dmi) for p in node.parts)
         if isinstance(node, Ctc):
             lf = leaf_of[id(node)]
-            if lf.nf_n + (0 if cum else lf.cf_n) == 0:
-                return True
-            return dmi and dmi_ok(lf, cum)
+            failing = lf.nf if cum else lf.nf + lf.cf  # without cumulation both fail
+            return failing.n == 0 or (dmi and dmi_ok(failing))
         if isinstance(node, Rvc):
             return rvc_met(node.threshold, cum)
         return wo_met if isinstance(node, Wo) else cr_met
@@ -391,10 +430,10 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
         ]
     value_ratio = weight_ratio = None
     if ctc_leaves:
-        best = min(ctc_leaves, key=lambda lf: lf.nf_value)
-        value_ratio = percent(best.nf_value, fob)
-        if textile and pw and not best.nf_kg_missing:
-            weight_ratio = percent(best.nf_kg, pw)
+        best = min((lf.nf for lf in ctc_leaves), key=lambda f: f.value)
+        value_ratio = percent(best.value, fob)
+        if textile and pw and not best.kg_missing:
+            weight_ratio = percent(best.kg, pw)
     return Assessment.model_construct(
         originating=originating,
         criterion=criterion,
@@ -437,7 +476,8 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
         # Without an id, a material is named by its path, which never repeats along a branch.
         mid = m.id if m.id is not None else f"{loc}materials[{i}]"
         if mid in seen:
-            _fail(f"{loc}materials[{i}].id", "duplicate_id", f"{mid!r} is used twice in one BOM")
+            msg = f"{mid!r} is used twice in one BOM"
+            _fail(f"{loc}materials[{i}].id", "duplicate_id", msg, _DEFAULT_ARTICLE)
         seen.add(mid)
         role = m.role
         if role == "transport_packing":  # Art 3.8: disregarded for everything
@@ -504,20 +544,7 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             else:
                 ok, note = code[: lf.digits] != lf.prefix, None
             if not ok:
-                if cumulated:
-                    lf.cf_n += 1
-                    lf.cf_value += vnm_value
-                    if kg is None:
-                        lf.cf_kg_missing = True
-                    else:
-                        lf.cf_kg += kg
-                else:
-                    lf.nf_n += 1
-                    lf.nf_value += vnm_value
-                    if kg is None:
-                        lf.nf_kg_missing = True
-                    else:
-                        lf.nf_kg += kg
+                (lf.cf if cumulated else lf.nf).add(vnm_value, kg)
             if not cumulated:
                 lf.results.append((mid, code, ok, note))
     t.vnm, t.vom, t.cum_vnm, t.cum_vom = vnm, vom, cum_vnm, cum_vom
@@ -582,34 +609,42 @@ def _deduct(m, mid, i, loc, originating, groups) -> Decimal:
 def _wo_pe(inp: AssessmentInput, t: _Tally, codes: set[str], add) -> None:
     """Art 3.2(a) and (b): they qualify whatever the product-specific rule says."""
     if inp.wholly_obtained:
-        if t.wo_ok:
-            codes.add("WO")
-            text = (
-                "Declared wholly obtained or produced in the exporting Party, and no "
-                "non-originating or other-Party material is used."
-            )
-            add(Reason(code="WO_MET", article="Art 3.2(a); Art 3.3", text=text))
-        else:
-            text = (
-                "Declared wholly obtained, but the bill of materials holds non-originating or "
-                "other-Party materials, so the good is not wholly obtained."
-            )
-            add(Reason(code="WO_NOT_MET", article="Art 3.2(a); Art 3.3", text=text))
-    if not t.pe_any:
-        return
-    if t.pe_ok:
-        codes.add("PE")
-        text = (
+        _criterion(
+            codes,
+            add,
+            "WO",
+            "Art 3.2(a); Art 3.3",
+            t.wo_ok,
+            "Declared wholly obtained or produced in the exporting Party, and no "
+            "non-originating or other-Party material is used.",
+            "Declared wholly obtained, but the bill of materials holds non-originating or "
+            "other-Party materials, so the good is not wholly obtained.",
+        )
+    if t.pe_any:
+        _criterion(
+            codes,
+            add,
+            "PE",
+            "Art 3.2(b)",
+            t.pe_ok,
             "Produced exclusively from originating materials of one or more Parties (retail "
-            "packaging, indirect materials and transport packing aside)."
-        )
-        add(Reason(code="PE_MET", article="Art 3.2(b)", text=text))
-    else:
-        text = (
+            "packaging, indirect materials and transport packing aside).",
             "Not produced exclusively from originating materials: at least one material is "
-            "non-originating or of undetermined origin."
+            "non-originating or of undetermined origin.",
         )
-        add(Reason(code="PE_NOT_MET", article="Art 3.2(b)", text=text))
+
+
+def _criterion(codes: set[str], add, code: str, article: str, ok: bool, met: str, not_met: str):
+    """Record whether a criterion is met, with its reason (`<code>_MET` / `<code>_NOT_MET`)."""
+    if ok:
+        codes.add(code)
+    add(
+        Reason(
+            code=f"{code}_MET" if ok else f"{code}_NOT_MET",
+            article=article,
+            text=met if ok else not_met,
+        )
+    )
 
 
 def _country_of_origin(inp: AssessmentInput, t: _Tally, codes: set[str], add):
@@ -657,7 +692,7 @@ class _Explainer:
     def __init__(self, fob, t: _Tally, build_down, build_up, rvc_met, dmi_ok, textile, pw, add):
         self.fob, self.t, self.build_down, self.build_up = fob, t, build_down, build_up
         self.rvc_met: Callable[[Decimal, bool], bool] = rvc_met
-        self.dmi_ok: Callable[[_Leaf, bool], bool] = dmi_ok
+        self.dmi_ok: Callable[[_Failing], bool] = dmi_ok
         self.textile, self.pw, self.add = textile, pw, add
 
     def alternative(self, alt: Rule, got: str | None, leaf_of: dict) -> None:
@@ -694,30 +729,30 @@ class _Explainer:
 
     def ctc(self, node: Ctc, lf: _Leaf) -> None:
         article = "Annex 3A; Art 3.2(c)"
-        if lf.nf_n == 0:
+        if lf.nf.n == 0:
             helped = " (other Parties' originating materials count as originating, Art 3.4)"
             change = f"{_LEVEL_WORD[node.level]} ({node.level})"
             text = f"{node}: every non-originating material changes {change}"
             self.add(
                 Reason(
-                    code="CTC_MET", article=article, text=text + (helped if lf.cf_n else "") + "."
+                    code="CTC_MET", article=article, text=text + (helped if lf.cf.n else "") + "."
                 )
             )
             return
         failing = [mid for mid, _, ok, _ in lf.results if not ok]
         text = (
-            f"{node}: {lf.nf_n} non-originating material(s) do not make the change "
-            f"({_ids(failing)}), value {amount(lf.nf_value)}."
+            f"{node}: {lf.nf.n} non-originating material(s) do not make the change "
+            f"({_ids(failing)}), value {amount(lf.nf.value)}."
         )
         self.add(Reason(code="CTC_NOT_MET", article=article, text=text))
         weight = ""
-        if self.textile and self.pw and not lf.nf_kg_missing:
-            weight = f"; by weight {percent(lf.nf_kg, self.pw)} % of the good (Chapters 50-63)"
+        if self.textile and self.pw and not lf.nf.kg_missing:
+            weight = f"; by weight {percent(lf.nf.kg, self.pw)} % of the good (Chapters 50-63)"
         elif self.textile:
             weight = "; the weight test (Chapters 50-63) needs the good's and these weights"
-        ok = self.dmi_ok(lf, True)
+        ok = self.dmi_ok(lf.nf)
         text = (
-            f"De minimis for {node}: the failing materials are {percent(lf.nf_value, self.fob)} % "
+            f"De minimis for {node}: the failing materials are {percent(lf.nf.value, self.fob)} % "
             f"of FOB{weight}; {'within' if ok else 'above'} the 10 % allowance. De minimis relaxes "
             "only the CTC; these materials still count in the VNM."
         )

@@ -32,6 +32,10 @@ _SCOPE_WORDS = {
     "subheadings": "subheading",
 }
 _RANGE_WORDS = {"through", "to", "-", "–"}
+# The longest Annex 3A rules are a few hundred characters; the limits keep hostile text (a
+# megabyte of "or", parentheses nested thousands deep) from costing time or the stack.
+MAX_RULE_CHARS = 1000
+MAX_NESTING = 10
 
 _TOKEN = re.compile(
     r"(?P<ws>\s+)"
@@ -50,6 +54,10 @@ class RuleSyntaxError(ValueError):
         self.text = text
         self.position = position
         self.problem = problem
+        if len(text) > 200:  # too long to point into: name the place only
+            shown = text[:60] + "..."
+            super().__init__(f"cannot read rule {shown!r}: {problem} at character {position + 1}")
+            return
         super().__init__(
             f"cannot read rule {text!r}: {problem} at character {position + 1}\n"
             f"  {text}\n  {' ' * position}^"
@@ -195,6 +203,7 @@ class _Parser:
         self.text = text
         self.toks = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self, k: int = 0) -> _Tok:
         return self.toks[min(self.i + k, len(self.toks) - 1)]
@@ -241,7 +250,11 @@ class _Parser:
     def factor(self) -> Rule:
         tok = self.take()
         if tok.kind == "punct" and tok.text == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                self.fail(tok, f"parentheses are nested more than {MAX_NESTING} deep")
             node = self.rule()
+            self.depth -= 1
             close = self.take()
             if not (close.kind == "punct" and close.text == ")"):
                 self.fail(close, "expected ')'")
@@ -320,4 +333,8 @@ def parse_rule(text: str) -> Rule:
     """Parse rule text into a tree of criteria (cached: each distinct text is parsed once)."""
     if not isinstance(text, str):
         raise TypeError("rule text must be a string")
+    if len(text) > MAX_RULE_CHARS:
+        raise RuleSyntaxError(
+            text, MAX_RULE_CHARS, f"the rule is longer than {MAX_RULE_CHARS} characters"
+        )
     return _Parser(text).parse()

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from originlink.rules.language import MAX_RULE_CHARS
+
 # Bounded so every sum stays exact in the engine's 60-digit Decimal context.
 Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30, decimal_places=10)]
 PositiveAmount = Annotated[
@@ -22,10 +24,17 @@ PositiveAmount = Annotated[
 HsCode = Annotated[str, Field(pattern=r"^\d{2}\.?\d{2}(\.?\d{2}(\d{2}){0,2})?$")]
 ProductHsCode = Annotated[str, Field(pattern=r"^\d{4}\.?\d{2}(\d{2}){0,2}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+# Free text is bounded so a hostile input cannot make every explanation megabytes long.
+Ref = Annotated[str, Field(min_length=1, max_length=200)]  # material ids
+Text = Annotated[str, Field(max_length=2000)]
+RuleText = Annotated[str, Field(min_length=1, max_length=MAX_RULE_CHARS)]
 Role = Literal["component", "retail_packaging", "transport_packing", "accessory", "indirect"]
 DeductionKind = Literal["freight", "insurance", "packing", "duty", "brokerage", "waste"]
 
 KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "t": Decimal(1000), "lb": Decimal("0.45359237")}
+
+
+_RULE_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_RULE_CHARS}
 
 
 class _In(BaseModel):
@@ -48,7 +57,7 @@ class Weight(_In):
 
 class Product(_In):
     hs_code: ProductHsCode
-    description: str = ""
+    description: Text = ""
 
 
 class Costs(_In):
@@ -66,7 +75,7 @@ class Deduction(_In):
 
     kind: DeductionKind
     amount: Amount
-    evidence: str | None = None
+    evidence: Text | None = None
 
 
 class Operations(_In):
@@ -77,18 +86,18 @@ class Operations(_In):
 
 
 class PsrOverride(_In):
-    rule: str = Field(min_length=1)
-    reason: str | None = None
+    rule: RuleText
+    reason: Text | None = None
 
 
 class Material(_In):
-    id: str | None = Field(default=None, min_length=1)
+    id: Ref | None = None
     hs_code: HsCode
-    description: str | None = None
+    description: Text | None = None
     value: Amount
     origin_country: Country | None = None
     originating: bool = False
-    proof: str | None = None
+    proof: Text | None = None
     weight: Weight | Amount | None = None
     role: Role = "component"
     # A tuple: pydantic copies a mutable default for every instance, which is slow at 10^5 lines.
@@ -106,7 +115,10 @@ class AssessmentInput(_In):
     costs: Costs | None = None
     wholly_obtained: bool = False
     operations: Operations = Operations()
-    psr_override: PsrOverride | str | None = None
+    # The rule text alone is accepted too: "CTH" means {"rule": "CTH"} (see _override_text).
+    psr_override: PsrOverride | None = Field(
+        default=None, json_schema_extra=lambda schema: schema["anyOf"].insert(1, _RULE_TEXT)
+    )
     materials: list[Material] = Field(default_factory=list)
 
     @field_validator("hs_edition", mode="before")
@@ -117,6 +129,11 @@ class AssessmentInput(_In):
             v = str(v).upper().replace(" ", "")
             return v if v.startswith("HS") else "HS" + v
         return v
+
+    @field_validator("psr_override", mode="before")
+    @classmethod
+    def _override_text(cls, v):
+        return {"rule": v} if isinstance(v, str) else v
 
     @field_validator("exporting_party")
     @classmethod

@@ -238,8 +238,14 @@ class RowProblem:
 def parse_csv(text: str, origin: str) -> tuple[list[PsrRow], list[RowProblem]]:
     """Validate every row of a PSR CSV; return the rows and *all* problems (line numbers are
     the file's own, header = line 1). Callers must not use the rows if there is a problem."""
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_rows(reader, origin)
+    except csv.Error as exc:  # e.g. a field above the csv module's size limit
+        return [], [RowProblem(max(reader.line_num, 1), None, f"not a readable CSV file: {exc}")]
+
+
+def _parse_rows(reader: csv.DictReader, origin: str) -> tuple[list[PsrRow], list[RowProblem]]:
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -276,7 +282,8 @@ def parse_csv(text: str, origin: str) -> tuple[list[PsrRow], list[RowProblem]]:
         try:
             parse_rule(vals["rule"])
         except RuleSyntaxError as exc:
-            msg = f"{exc.problem} at character {exc.position + 1} of {vals['rule']!r}"
+            shown = vals["rule"] if len(vals["rule"]) <= 100 else vals["rule"][:100] + "..."
+            msg = f"{exc.problem} at character {exc.position + 1} of {shown!r}"
             problems.append(RowProblem(line, "rule", msg))
         if not vals["source"]:
             problems.append(RowProblem(line, "source", "every row must name its source"))

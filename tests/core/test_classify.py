@@ -376,3 +376,21 @@ def test_a_date_at_the_end_of_the_calendar_is_refused_with_its_field(co):
     cert, problems = check_certificate(co)
     assert cert is None
     assert {p.path for p in problems} == {"issue_date", "transport.departure_date"}
+
+
+def test_company_override_is_named_in_the_classification(co):
+    override = PsrRow("RCEP", "HS2022", "9403", "CTSH or RVC40", "ruling 2026/17", "override")
+    result = classify(co, table=PsrTable(TABLE.rows(), [override]))
+    w = only(result, "psr_override")
+    assert w.path == "goods_items[0].origin_criterion" and w.article == "Annex 3A"
+    assert "company override" in w.message and "ruling 2026/17" in w.message
+    assert "'CTH or RVC40'" in w.message  # the rule it replaces
+    assert result.lane == "green" and SEVERITY["psr_override"] == "info"
+    assert "psr_override" not in codes(classify(co))
+
+
+def test_unreadable_psr_directory_is_exit_2_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "imported.csv").mkdir()  # a directory where the imported schedule belongs
+    doc = _write(tmp_path, load_example("certificate.json"))
+    assert main(["classify", doc, "--today", "2026-11-25", "--psr-dir", str(tmp_path)]) == 2
+    assert "imported.csv" in json.loads(capsys.readouterr().err)["message"]

@@ -94,3 +94,40 @@ def test_convert_and_digest_commands(capsys, tmp_path):
     hostile.write_bytes(b'<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>')
     assert main(["validate", str(hostile)]) == 2
     assert json.loads(capsys.readouterr().err)["code"] == "xml_forbidden"
+
+
+@pytest.mark.parametrize("command", ["validate", "convert", "digest", "classify"])
+def test_document_commands_refuse_garbage_with_exit_2(command, tmp_path, capsys):
+    cases = {
+        b"": "bad_json",
+        b"[1, 2]": "bad_type",
+        b'"a string"': "bad_type",
+        b"[" * 100_000 + b"]" * 100_000: "bad_json",
+        b"\x00\xffbinary\x01": "bad_json",
+        b'{"number": "A", "number": "B"}': "duplicate_key",
+        json.dumps({"x": "a" * 3_000_000}).encode(): "too_large",
+        b'<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>': "xml_forbidden",
+    }
+    src = tmp_path / "in"
+    for raw, code in cases.items():
+        src.write_bytes(raw)
+        assert main([command, str(src)]) == 2, raw[:40]
+        [line] = capsys.readouterr().err.splitlines()
+        problem = json.loads(line)
+        assert problem["code"] == code and problem["path"] == "" and problem["article"]
+
+
+def test_exported_schema_accepts_the_examples_and_names_what_it_refuses(capsys):
+    from jsonschema import Draft202012Validator
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    Draft202012Validator.check_schema(schema)
+    validator = Draft202012Validator(schema)
+    for path in sorted(EXAMPLES.glob("certificate*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert list(validator.iter_errors(doc)) == [], path.name
+    doc["goods_items"][0]["hs_code"] = "94036"
+    doc["surprise"] = 1
+    where = {tuple(e.absolute_path) for e in validator.iter_errors(doc)}
+    assert where == {("goods_items", 0, "hs_code"), ()}

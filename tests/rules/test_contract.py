@@ -119,3 +119,22 @@ def test_schema_of_the_contract(capsys):
     out = json.loads(capsys.readouterr().out)
     assert "from" in out["$defs"]["CtcResult"]["properties"]
     assert main(["assess"]) == 2
+
+
+def test_contract_schemas_accept_real_input_and_output(capsys):
+    from jsonschema import Draft202012Validator
+
+    schemas = {}
+    for kind in ("input", "output"):
+        assert main(["assess", "--schema", kind]) == 0
+        schemas[kind] = json.loads(capsys.readouterr().out)
+        Draft202012Validator.check_schema(schemas[kind])
+    inputs = Draft202012Validator(schemas["input"])
+    outputs = Draft202012Validator(schemas["output"])
+    data = good("940360", "100", [mat("m", "4407", "30")], psr_override="CTH or RVC40")
+    example = Path(__file__).resolve().parents[2] / "examples" / "assessment-cabinet.json"
+    for doc in (data, json.loads(example.read_text(encoding="utf-8"))):
+        assert list(inputs.iter_errors(doc)) == []
+        assert list(outputs.iter_errors(run(doc))) == []
+    data["materials"][0]["role"] = "packaging"
+    assert [tuple(e.absolute_path) for e in inputs.iter_errors(data)] == [("materials", 0, "role")]

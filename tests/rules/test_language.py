@@ -121,3 +121,19 @@ def test_exclusion_cover():
     assert sub.covers("121120") and not sub.covers("121190")
     # A 4-digit code cannot show it is outside a subheading exclusion: counted as covered.
     assert sub.covers("1211")
+
+
+def test_refuses_hostile_text_without_exhausting_the_stack():
+    from originlink.rules.language import MAX_NESTING, MAX_RULE_CHARS
+
+    deep = "(" * 3000 + "CTH" + ")" * 3000
+    with pytest.raises(RuleSyntaxError) as err:
+        parse_rule(deep)
+    assert err.value.problem == f"the rule is longer than {MAX_RULE_CHARS} characters"
+    assert err.value.position == MAX_RULE_CHARS and len(str(err.value)) < 300
+    nested = "(" * (MAX_NESTING + 1) + "CTH" + ")" * (MAX_NESTING + 1)
+    with pytest.raises(RuleSyntaxError) as err:
+        parse_rule(nested)
+    assert "nested more than" in err.value.problem and err.value.position == MAX_NESTING
+    ok = "(" * MAX_NESTING + "CTH" + ")" * MAX_NESTING
+    assert parse_rule(ok) == Ctc("CTH")

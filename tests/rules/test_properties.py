@@ -52,7 +52,10 @@ def run(mats, fob, override=None, costs=None) -> dict:
 @given(materials(), money, money, money, money)
 def test_build_up_equals_build_down_when_fob_is_the_sum_of_its_parts(mats, lab, ovh, prof, oth):
     r0 = run(mats, Decimal(1))
-    fob = Decimal(r0["rvc"]["vnm"]) + Decimal(r0["rvc"]["vom"]) + lab + ovh + prof + oth
+    # Every material counts once, in VNM or in VOM (no transport packing or deductions here).
+    parts = sum((Decimal(m["value"]) for m in mats), Decimal(0))
+    assert Decimal(r0["rvc"]["vnm"]) + Decimal(r0["rvc"]["vom"]) == parts
+    fob = parts + lab + ovh + prof + oth
     if fob <= 0:
         return
     costs = {"labour": str(lab), "overhead": str(ovh), "profit": str(prof), "other": str(oth)}
@@ -66,6 +69,7 @@ def test_adding_non_originating_value_never_raises_the_rvc(mats, fob, extra):
     before = run(mats, fob)
     more = [*mats, {"id": "added", "hs_code": "4407", "value": str(extra), "origin_country": "RU"}]
     after = run(more, fob)
+    assert Decimal(after["rvc"]["vnm"]) == Decimal(before["rvc"]["vnm"]) + extra
     assert Decimal(after["rvc"]["build_down"]) <= Decimal(before["rvc"]["build_down"])
     if "RVC" not in before["criteria_met"]:
         assert "RVC" not in after["criteria_met"]
@@ -105,3 +109,27 @@ def test_exactly_40_percent_passes_and_a_hair_less_fails(fob):
     below = run([{"id": "nm", "hs_code": "940360", "value": more, "origin_country": "RU"}], fob)
     assert below["originating"] is False
     assert Decimal(below["rvc"]["build_down"]) < 40
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=12),
+    st.sampled_from(["RVC40", "CTH and RVC40"]),
+)
+def test_de_minimis_materials_still_count_in_the_rvc(percents, rule):
+    # Non-originating parts of the good's own heading (FOB 100), so all fail the CTH: de minimis
+    # may excuse them from the CTH when together they are at most 10 % of FOB, but the RVC
+    # always counts them in full.
+    mats = [
+        {"id": f"p{i}", "hs_code": "940390", "value": str(pct), "origin_country": "RU"}
+        for i, pct in enumerate(percents)
+    ]
+    r = run(mats, Decimal(100), override=rule)
+    vnm = sum(percents)
+    assert r["rvc"]["vnm"] == f"{vnm}.00"
+    rvc_ok = 100 - vnm >= 40
+    if rule == "RVC40":
+        assert r["originating"] == rvc_ok and r["criteria_met"] == (["RVC"] if rvc_ok else [])
+    else:
+        assert r["originating"] == (vnm <= 10 and rvc_ok)
+        assert r["de_minimis"]["applied"] == (vnm <= 10)

@@ -199,3 +199,18 @@ def test_env_variable_selects_the_store(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert (tmp_path / "imported.csv").exists()
     assert PsrTable.load().lookup("RCEP", "HS2022", "847130").status == "found"
+
+
+def test_company_override_shows_in_the_explanation_of_intermediate_materials(tmp_path):
+    set_override(PsrRow("RCEP", "HS2012", "94", "CTSH or RVC45", "ruling 42"), tmp_path)
+    table = PsrTable.load(tmp_path)
+    frame = good("940390", "40", [mat("wood", "4407", "20")], edition="HS2012")
+    top = good(
+        "940161", "100", [{**mat("frame", "940390", "40", None), "produced": frame}], "HS2012"
+    )
+    r = run(top, table)
+    inner = r["intermediates"][0]["assessment"]
+    for result in (r, inner):
+        assert result["rule"] == "CTSH or RVC45" and result["rule_status"] == "override"
+        assert "ruling 42" in reason(result, "PSR_OVERRIDE")["text"]
+        assert result["rule_source"] == "company override: ruling 42"

@@ -169,3 +169,19 @@ def test_example5_wrong_answers_are_reachable_only_by_the_wrong_roles():
     data = flat_pack_table()
     data["materials"][5]["role"] = "component"  # counting the pallet
     assert run(data)["rvc"]["build_down"] == "59.375"
+    data = flat_pack_table()
+    for i in (1, 2):  # leaving the carton and the key out of the RVC
+        data["materials"][i]["role"] = "transport_packing"
+    assert run(data)["rvc"]["build_down"] == "65.00"
+
+
+def test_example5_carton_and_key_are_ignored_for_the_ctc_even_in_the_goods_heading():
+    data = flat_pack_table()
+    data["materials"][1]["hs_code"] = "940390"  # would fail the CTH as a component
+    data["materials"][2]["hs_code"] = "940390"
+    r = run(data)
+    assert r["criteria_met"] == ["CTC", "RVC"] and [c["material"] for c in r["ctc"]] == ["mdf"]
+    assert r["rvc"]["vnm"] == "32.00" and r["rvc"]["build_down"] == "60.00"
+    data["materials"][1]["role"] = "component"  # 3/80 = 3.75 %: only de minimis saves the CTH
+    r = run(data)
+    assert r["criteria_met"] == ["DMI", "RVC"] and r["de_minimis"]["value_ratio"] == "3.75"

@@ -85,6 +85,11 @@ def store(request, tmp_path):
 
 @pytest.fixture
 def ctx(tmp_path):
+    """A fresh service (SQLite store and local key in tmp_path) with empty result caches.
+    The verification tests use these `ctx`, `app` and `client` fixtures too."""
+    from chalicelib.verification import verifier
+
+    verifier.clear_caches()
     ctx = settings_module.configure(settings_module.Settings(data_dir=tmp_path / "data"))
     yield ctx
     settings_module.configure()
@@ -134,8 +139,12 @@ def free_port() -> int:
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path):
+    """`originlink serve` in a subprocess on a free loopback port (also used by the browser
+    tests of tests/verification)."""
+
+    def __init__(self, data_dir: Path, *, workers: int = 2, threads: int = 8):
         self.data_dir = data_dir
+        self.workers, self.threads = workers, threads
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -144,6 +153,7 @@ class RunningServer:
     def start(self) -> RunningServer:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("ORIGINLINK_STORAGE", None)
+        env.pop("ORIGINLINK_PUBLIC_URL", None)  # links name the server's own host
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -157,9 +167,9 @@ class RunningServer:
                 "--data-dir",
                 str(self.data_dir),
                 "--workers",
-                "2",
+                str(self.workers),
                 "--threads",
-                "8",
+                str(self.threads),
                 "--quiet",
             ],
             cwd=ROOT,

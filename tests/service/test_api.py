@@ -106,6 +106,10 @@ def test_list_pages_and_bad_limit(client, api_key, certificate):
     for bad in ("0", "201", "x"):
         resp = client.http.get(f"/v1/certificates?limit={bad}", headers=auth(api_key))
         assert_problem(resp, 400, "invalid_query_parameter")
+    for bad in ("x", "x" * 3000, page["next"] + "x", "|"):
+        resp = client.http.get(f"/v1/certificates?after={bad}", headers=auth(api_key))
+        doc = assert_problem(resp, 400, "invalid_query_parameter")
+        assert doc["errors"][0]["path"] == "after"
 
 
 def test_precheck_reports_without_storing(client, api_key, certificate, ctx):
@@ -206,6 +210,28 @@ def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
     assert len(ctx.store.list_outbox()) == 1
 
 
+def test_duplicate_of_a_lifecycle_action_that_commits_meanwhile_replays(ctx, created):
+    """A retry of `cancel` that checked its key just before the first request committed must
+    get the first answer, not 409 invalid_state from the record the first request changed."""
+    exporter_id = ctx.store.list_api_keys()[0].exporter_id
+    req_hash = service.request_hash("POST", "/cancel", {"reason": "x"})
+    late = service.cancel(ctx, exporter_id, created["id"], "x")
+
+    def build_after_the_other_request_committed():
+        first = service.idempotent(
+            ctx, exporter_id, "dup", req_hash, service.cancel(ctx, exporter_id, created["id"], "x")
+        )
+        assert first.status == 200 and not first.replayed
+        return late()
+
+    answer = service.idempotent(
+        ctx, exporter_id, "dup", req_hash, build_after_the_other_request_committed
+    )
+    assert answer.replayed and answer.status == 200 and answer.body["state"] == "cancelled"
+    assert [e.type for e in ctx.store.list_events(created["id"])][-1] == "cancelled"
+    assert len(ctx.store.list_events(created["id"])) == 3
+
+
 # --- authentication and scoping -----------------------------------------------------------
 
 
@@ -245,6 +271,9 @@ def test_other_exporters_certificate_is_indistinguishable_from_unknown(
         return {k: v for k, v in body(resp).items() if k != "instance"}, resp.headers
 
     assert strip(theirs) == strip(unknown)
+    # An id of a shape this service never gives out: the same answer.
+    odd = client.http.get("/v1/certificates/" + "x" * 3000, headers=auth(other_key))
+    assert strip(odd) == strip(unknown)
     for suffix in ("/events",):
         resp = client.http.get(f"/v1/certificates/{cid}{suffix}", headers=auth(other_key))
         assert_problem(resp, 404, "not_found")
@@ -353,6 +382,31 @@ def test_replace_invalidates_the_original_and_points_to_it(client, api_key, crea
     # A replaced certificate cannot be replaced or cancelled again.
     again = post(client, path, api_key, {"certificate": certificate, "reason": "x"}, idem="r2")
     assert_problem(again, 409, "invalid_state")
+
+
+def test_replacement_number_stays_unique(client, api_key, created, certificate):
+    """Art 3.17: a replacement may keep its original's number; a new number is its own, so it
+    can neither take another certificate's number nor be taken later by a first issue."""
+    other = dict(certificate, number="R2026-440100-000200")
+    assert post(client, "/v1/certificates", api_key, other, idem="c-200").status_code == 201
+    path = f"/v1/certificates/{created['id']}/replace"
+    taken = post(client, path, api_key, {"certificate": other, "reason": "x"}, idem="r-200")
+    doc = assert_problem(taken, 409, "duplicate_number")
+    assert doc["errors"][0]["path"] == "number"
+    original = body(client.http.get(f"/v1/certificates/{created['id']}", headers=auth(api_key)))
+    assert original["state"] == "issued"  # nothing written
+    fresh = dict(certificate, number="R2026-440100-000201")
+    resp = post(client, path, api_key, {"certificate": fresh, "reason": "x"}, idem="r-201")
+    assert resp.status_code == 201, resp.body
+    again = post(client, "/v1/certificates", api_key, fresh, idem="c-201")
+    assert_problem(again, 409, "duplicate_number")
+
+
+def test_replacement_may_keep_the_original_number(client, api_key, created, certificate):
+    path = f"/v1/certificates/{created['id']}/replace"
+    certificate["remarks"] = "corrected Box 8"
+    resp = post(client, path, api_key, {"certificate": certificate, "reason": "x"}, idem="r-1")
+    assert resp.status_code == 201 and body(resp)["number"] == created["number"]
 
 
 def test_replace_with_invalid_certificate_names_nested_path(client, api_key, created, certificate):

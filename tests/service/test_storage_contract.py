@@ -137,6 +137,20 @@ def test_public_lookups(store):
     assert store.find_by_number_invoice("R-7", "INV-10") == []
 
 
+def test_version_by_public_id_follows_every_update(store):
+    record = create(store, "crt_1")
+    assert store.get_version_by_public_id(record.public_id) == ("crt_1", 2)
+    assert store.get_version_by_public_id("pub-unknown") is None
+    updated, event = lifecycle.advance(record, "cancelled", "cancelled", actor="exp_a")
+    store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
+    assert store.get_version_by_public_id(record.public_id) == ("crt_1", 3)
+    # A failed update leaves the version as it was.
+    stale, stale_event = lifecycle.advance(record, "forwarded", "forwarded", actor="forwarder")
+    with pytest.raises(VersionConflict):
+        store.commit(WriteBatch(updates=[RecordUpdate(stale, record.version, [stale_event])]))
+    assert store.get_version_by_public_id(record.public_id) == ("crt_1", 3)
+
+
 def test_taken_idempotency_key_writes_nothing(store):
     create(store, "crt_1", key="k1")
     with pytest.raises(IdempotencyKeyTaken):
@@ -156,9 +170,14 @@ def test_numbers_are_unique_per_exporter_except_replacements_and_copies(store):
     assert store.get_certificate("exp_a", "crt_2") is None
     assert store.get_idempotency("exp_a", "k2") is None
     create(store, "crt_3", exporter_id="exp_b", number="R-1")  # another exporter's series
-    copy, events = make_record("crt_4", number="R-1", copy_of="crt_1")
+    copy, events = make_record("crt_4", number="R-1", copy_of="crt_1", reuses_number=True)
     store.commit(WriteBatch(creates=[(copy, events)]))
     assert store.get_certificate("exp_a", "crt_4").copy_of == "crt_1"
+    # A replacement under a new number owns it like a first issue.
+    other, events = make_record("crt_5", number="R-1", replaces="crt_1")
+    with pytest.raises(DuplicateNumber):
+        store.commit(WriteBatch(creates=[(other, events)]))
+    assert store.get_certificate("exp_a", "crt_5") is None
 
 
 def test_update_requires_the_version_that_was_read(store):
@@ -252,3 +271,34 @@ def test_sqlite_events_are_append_only(tmp_path):
         conn.execute("UPDATE events SET data = '{}' WHERE certificate_id = 'crt_1'")
     with pytest.raises(Exception, match="append-only"):
         conn.execute("DELETE FROM events")
+
+
+def test_sqlite_failed_commit_rolls_back_and_the_connection_stays_usable(tmp_path):
+    """A COMMIT that fails (disk full, I/O error) must not leave the thread's connection inside
+    an open transaction: the next write would fail too ('cannot start a transaction within a
+    transaction'), for as long as the server runs."""
+    import sqlite3
+
+    store = open_store("sqlite", path=tmp_path / "s.sqlite3")
+    real = store._conn()
+
+    class CommitFails:  # the real connection, whose next COMMIT fails as on a full disk
+        def __init__(self):
+            self.failed = False
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def execute(self, sql, *args):
+            if sql == "COMMIT" and not self.failed:
+                self.failed = True
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.execute(sql, *args)
+
+    store._local.conn = CommitFails()
+    with pytest.raises(sqlite3.OperationalError):
+        create(store, "crt_1", key="k1")
+    assert store.get_certificate("exp_a", "crt_1") is None
+    assert store.get_idempotency("exp_a", "k1") is None
+    create(store, "crt_2", key="k2")  # the same connection takes the next transaction
+    assert store.get_certificate("exp_a", "crt_2") is not None

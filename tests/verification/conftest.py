@@ -1,27 +1,23 @@
-"""Fixtures for the verification tests: the service app (chalice.test.Client) on a fresh
-SQLite store and local key, with certificates issued through the exporter API and moved
+"""Fixtures for the verification tests: the service tests' app (chalice.test.Client) on a
+fresh SQLite store and local key, with certificates issued through the exporter API and moved
 through their lifecycle the way the service moves them."""
 
 from __future__ import annotations
 
 import copy
 import json
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
+from service import conftest as service_conftest  # also puts lambda_api/ on sys.path
 
-ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_API = ROOT / "lambda_api"
-if str(LAMBDA_API) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_API))
+# isort: split
+from chalicelib import lifecycle, service
+from chalicelib.auth import create_api_key
 
-from chalice.test import Client  # noqa: E402
-from chalicelib import lifecycle, service  # noqa: E402
-from chalicelib import settings as settings_module  # noqa: E402
-from chalicelib.auth import create_api_key  # noqa: E402
-from chalicelib.verification import verifier  # noqa: E402
+# The service tests' fixtures, one fresh app per test.
+ctx, app, client = service_conftest.ctx, service_conftest.app, service_conftest.client
+ROOT = service_conftest.ROOT
 
 
 def example(name: str = "certificate.json") -> dict:
@@ -84,27 +80,6 @@ class Fleet:
 
     def access_code(self, cert: dict) -> str:
         return self.record(cert).access_code
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    verifier.clear_caches()
-    ctx = settings_module.configure(settings_module.Settings(data_dir=tmp_path / "data"))
-    yield ctx
-    settings_module.configure()
-
-
-@pytest.fixture
-def app(ctx):
-    from app import app as chalice_app
-
-    return chalice_app
-
-
-@pytest.fixture
-def client(app):
-    with Client(app) as c:
-        yield c
 
 
 @pytest.fixture

@@ -104,8 +104,9 @@ def test_unknown_malformed_and_mistyped_ids_look_the_same(client, fleet, ctx, mo
     code = short_code_with_check(cert["public_id"])
     mistyped = code[:5] + code[6] + code[5] + code[7:] if code[5] != code[6] else code[::-1]
     calls = []
-    real = ctx.store.get_by_public_id
-    monkeypatch.setattr(ctx.store, "get_by_public_id", lambda pid: calls.append(pid) or real(pid))
+    for name in ("get_by_public_id", "get_version_by_public_id"):
+        real = getattr(ctx.store, name)
+        monkeypatch.setattr(ctx.store, name, lambda pid, real=real: calls.append(pid) or real(pid))
     unknown = "A" * 22
     answers = {}
     for probe in [unknown, "not-an-id", mistyped, "x" * 300]:
@@ -116,6 +117,26 @@ def test_unknown_malformed_and_mistyped_ids_look_the_same(client, fleet, ctx, mo
     pages = {get(client, f"/v/{p}?lang=en").body for p in answers}
     assert len(pages) == 1
     assert get(client, f"/v/{unknown}").status_code == 404
+
+
+def test_repeat_verification_reads_only_the_version(client, fleet, ctx, monkeypatch):
+    """A cached verification is found by (id, version, day): the stored document is read
+    again only after a change, and the change shows at once."""
+    cert = fleet.issue()
+    path = f"/v1/verify/{cert['public_id']}"
+    assert body(get(client, path))["checks"]["status"]["code"] == "valid"
+    full_reads = []
+    real = ctx.store.get_by_public_id
+    monkeypatch.setattr(
+        ctx.store, "get_by_public_id", lambda pid: full_reads.append(pid) or real(pid)
+    )
+    for _ in range(3):
+        assert body(get(client, path))["checks"]["status"]["code"] == "valid"
+        assert get(client, f"/v/{cert['public_id']}?lang=en").status_code == 200
+    assert full_reads == []
+    fleet.cancel(cert)
+    assert body(get(client, path))["checks"]["status"]["code"] == "cancelled"
+    assert full_reads == [cert["public_id"]]
 
 
 def test_short_code_and_upper_case_path_resolve(client, fleet):
@@ -307,6 +328,26 @@ def test_did_web_document_lists_jwks_keys(client, fleet):
     kids = [k["kid"] for k in jwks["keys"]]
     assert [m["id"] for m in did["verificationMethod"]] == [f"{did['id']}#{k}" for k in kids]
     assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
+
+
+@pytest.mark.parametrize("host", ["evil.example?x=1", "a#b", "/", "host/path", "a b"])
+def test_malformed_host_is_a_400_not_a_500(client, fleet, host):
+    """Links, the QR and the credential's did:web are built from the Host header (when no
+    public URL is configured): a Host that is not a host name is refused, never signed."""
+    cert = fleet.issue()
+    pid = cert["public_id"]
+    for path in [f"/v1/qr/{pid}.svg", f"/v1/verify/{pid}/credential", "/.well-known/did.json"]:
+        r = get(client, path, {"Host": host})
+        assert r.status_code == 400, (path, r.status_code)
+        assert body(r)["code"] == "invalid_host"
+
+
+def test_unknown_forwarded_proto_is_ignored(client, fleet):
+    cert = fleet.issue()
+    headers = {"Host": "verify.example.com", "X-Forwarded-Proto": "ftp"}
+    r = get(client, f"/v1/qr/{cert['public_id']}.svg", headers)
+    assert r.status_code == 200
+    assert r.headers["X-Verification-Url"].startswith("HTTPS://VERIFY.EXAMPLE.COM/V/")
 
 
 @pytest.mark.parametrize("path", ["/v1/verify/", "/v1/qr/"])

@@ -7,19 +7,15 @@ from __future__ import annotations
 import copy
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+from service.conftest import ROOT, RunningServer
 
 from originlink.links import verification_url
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "verification"
 CHROMIUM = os.environ.get("ORIGINLINK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,45 +32,12 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("browser") / "data"
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("ORIGINLINK_PUBLIC_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "originlink", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--data-dir", str(data), "--workers", "1", "--threads", "4", "--quiet"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode())
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        key = (data / "demo-api-key").read_text().strip()
-        yield base, key
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+    running = RunningServer(tmp_path_factory.mktemp("browser") / "data", workers=1, threads=4)
+    running.start()
+    yield running.base, running.demo_key
+    running.stop()
 
 
 def _post(base, key, path, body) -> dict:

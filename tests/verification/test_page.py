@@ -108,6 +108,18 @@ def test_wrong_access_code_shows_message_not_data(client, fleet):
     assert "4000.00" not in html
 
 
+def test_odd_unlock_form_is_a_page_not_a_500(client, fleet):
+    cert = fleet.issue()
+    path = f"/v/{cert['public_id']}"
+    for raw in [b"a=1&" * 20 + b"code=X", b"\xff\xfe", b""]:
+        r = client.http.post(
+            path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=raw
+        )
+        html = r.body.decode("utf-8")
+        assert r.status_code in (400, 403) and 'id="unlock"' in html, raw
+        assert "4000.00" not in html
+
+
 def test_not_found_page_is_identical_and_noindex(client, fleet):
     fleet.issue()
     probes = ["A" * 22, "B" * 27, "short", "A" * 26 + "*"]

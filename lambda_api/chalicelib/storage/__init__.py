@@ -1,9 +1,10 @@
 """Storage behind one interface (`Store`), two adapters: SQLite (embedded default) and DynamoDB.
 
 Every write that changes a certificate goes through `Store.commit(WriteBatch)`: new certificates,
-their events (and, for a certificate that is neither a replacement nor a copy, its number,
-unique per exporter), updates of existing certificates (only if the stored version is the one read:
-optimistic locking), the idempotency record and outbox entries — all or nothing.
+their events and — unless the record reuses its original's number (a certified true copy, or a
+replacement keeping it) — their number, unique per exporter; updates of existing certificates
+(only if the stored version is the one read: optimistic locking), the idempotency record and
+outbox entries — all or nothing.
 """
 
 from __future__ import annotations

@@ -362,6 +362,19 @@ class DynamoStore:
         item = self._get(f"PUB#{public_id}")
         return self._load_cert(item["certificate_id"]["S"]) if item else None
 
+    def get_version_by_public_id(self, public_id: str) -> tuple[str, int] | None:
+        pointer = self._get(f"PUB#{public_id}")
+        if pointer is None:
+            return None
+        cid = pointer["certificate_id"]["S"]
+        item = self._db.get_item(
+            TableName=self.table,
+            Key={"pk": _s(f"CERT#{cid}"), "sk": _s("META")},
+            ConsistentRead=True,
+            ProjectionExpression="version",  # not the (compressed) document
+        ).get("Item")
+        return (cid, int(item["version"]["N"])) if item else None
+
     def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
         items = self._query(
             KeyConditionExpression="pk = :p",
@@ -407,12 +420,19 @@ class DynamoStore:
             entry = _unblob(OutboxEntry, item["data"])
             entry.lease_until = lease_until
             try:
-                # Conditional: two workers never hold the same entry.
+                # Conditional: two workers never hold the same entry, and an entry finished
+                # since the (eventually consistent) index was read is not put back to pending.
                 self._db.put_item(
                     TableName=self.table,
                     Item=self._outbox_item(entry),
-                    ConditionExpression="lease_until = :empty OR lease_until <= :now",
-                    ExpressionAttributeValues={":empty": _s(""), ":now": _s(now)},
+                    ConditionExpression=(
+                        "gsi1pk = :pending AND (lease_until = :empty OR lease_until <= :now)"
+                    ),
+                    ExpressionAttributeValues={
+                        ":pending": _s("OUTBOX#pending"),
+                        ":empty": _s(""),
+                        ":now": _s(now),
+                    },
                 )
             except self._db.exceptions.ConditionalCheckFailedException:
                 continue

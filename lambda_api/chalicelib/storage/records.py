@@ -47,6 +47,9 @@ class CertificateRecord:
     replaces: str | None = None
     replaced_by: str | None = None
     copy_of: str | None = None
+    # True for a certified true copy and for a replacement that keeps its original's number:
+    # the number is already the original's. Anything else owns its number (Art 3.17).
+    reuses_number: bool = False
 
     def to_dict(self) -> dict:
         # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every
@@ -55,8 +58,8 @@ class CertificateRecord:
 
     @property
     def claims_number(self) -> bool:
-        """A first issue owns its number; a replacement or a copy reuses its original's."""
-        return self.replaces is None and self.copy_of is None
+        """Whether creating this record takes its number (unique per exporter)."""
+        return not self.reuses_number
 
 
 @dataclass

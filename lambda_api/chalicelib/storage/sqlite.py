@@ -92,10 +92,13 @@ class SqliteStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = fn(conn)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # Also when COMMIT itself fails (disk full, I/O error): otherwise the transaction
+            # stays open on this thread's connection and a later COMMIT would write it.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         return result
 
     # exporters and keys -------------------------------------------------------------------
@@ -304,6 +307,14 @@ class SqliteStore:
             .fetchone()
         )
         return from_dict(CertificateRecord, json.loads(row[0])) if row else None
+
+    def get_version_by_public_id(self, public_id: str) -> tuple[str, int] | None:
+        row = (
+            self._conn()
+            .execute("SELECT id, version FROM certificates WHERE public_id = ?", (public_id,))
+            .fetchone()
+        )
+        return (row[0], row[1]) if row else None
 
     def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
         rows = self._conn().execute(

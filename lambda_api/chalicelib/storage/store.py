@@ -65,6 +65,11 @@ class Store(Protocol):
 
     # public verification lookups (no exporter scope: the verifier decides what to show)
     def get_by_public_id(self, public_id: str) -> CertificateRecord | None: ...
+    def get_version_by_public_id(self, public_id: str) -> tuple[str, int] | None:
+        """(certificate id, version) without reading the document: enough to find a cached
+        verification, which stays right until the version changes."""
+        ...
+
     def find_by_number_invoice(
         self, number: str, invoice_number: str
     ) -> list[CertificateRecord]: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
@@ -17,7 +18,7 @@ from chalice import Blueprint, Response
 from originlink.links import verification_url
 
 from ..auth import authenticate
-from ..http import json_body
+from ..http import json_body, published_document
 from ..problems import ApiProblem
 from ..settings import context
 from . import i18n, pages, verifier
@@ -28,7 +29,6 @@ MAX_BULK = 100
 JSON_STATUS_CACHE = "public, max-age=0, must-revalidate"  # always revalidated: cheap 304s
 IMMUTABLE = "public, max-age=31536000, immutable"
 PRIVATE = "private, no-store"
-NOT_PUBLIC_STATES = {"received"}
 
 
 def _request():
@@ -39,6 +39,14 @@ def _headers():
     return _request().headers or {}
 
 
+# A host name or IP literal with an optional port: what goes into links, QR codes and the
+# credential's did:web. Anything else in Host (a path, query, fragment, space) is refused, so
+# a client can neither crash link building nor get a credential signed for another issuer.
+_HOST = re.compile(
+    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
+)
+
+
 def base_url() -> str:
     """Public base URL for links: ORIGINLINK_PUBLIC_URL, else the request's own host."""
     configured = os.environ.get("ORIGINLINK_PUBLIC_URL")
@@ -46,18 +54,18 @@ def base_url() -> str:
         return configured.rstrip("/")
     headers = _headers()
     host = headers.get("host") or "localhost"
-    proto = headers.get("x-forwarded-proto")
-    if not proto:
-        local = host.split(":")[0] in {"localhost", "127.0.0.1", "::1", "[::1]"}
+    if not _HOST.match(host):
+        raise ApiProblem(400, "invalid_host", "Host: not a host name with an optional port")
+    # A proxy may list several values ("https, http"): the first is the client's.
+    proto = (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
+    if proto not in {"http", "https"}:
+        local = re.sub(r":\d+$", "", host) in {"localhost", "127.0.0.1", "[::1]"}
         proto = "http" if local else "https"
     return f"{proto}://{host}"
 
 
 def _lookup(text: str):
-    record = verifier.lookup(context(), text)
-    if record is None or record.state in NOT_PUBLIC_STATES:
-        return None
-    return record
+    return verifier.lookup(context(), text)
 
 
 def _not_found_problem() -> ApiProblem:
@@ -110,11 +118,10 @@ def _access(record) -> str:
 
 @verification.route("/v1/verify/{public_id}", methods=["GET"])
 def verify_one(public_id):
-    record = _lookup(public_id)
-    if record is None:
+    result = verifier.find(context(), public_id)
+    if result is None:
         raise _not_found_problem()
-    result = verifier.verify(context(), record)
-    access = _access(record)
+    access = _access(result.record)
     if access in {"owner", "code"}:
         body = verifier.full_body(result, include_evidence=access == "owner")
         return _json(json.dumps(body, ensure_ascii=False), headers={"Cache-Control": PRIVATE})
@@ -136,7 +143,7 @@ def verify_one(public_id):
 
 def _typed_lookup(number: str, invoice: str) -> list[dict]:
     records = verifier.lookup_number_invoice(context(), number, invoice)
-    return [verifier.verify(context(), r).body for r in records if r.state not in NOT_PUBLIC_STATES]
+    return [verifier.verify(context(), r).body for r in records]
 
 
 @verification.route("/v1/verify", methods=["GET"])
@@ -162,10 +169,10 @@ def verify_by_number():
 
 def _bulk_item(index: int, item) -> dict:
     if isinstance(item, str):
-        record = _lookup(item)
-        if record is None:
+        result = verifier.find(context(), item)
+        if result is None:
             return {"index": index, "status": 404, "error": {"code": "not_found"}}
-        return {"index": index, "status": 200, "result": verifier.verify(context(), record).body}
+        return {"index": index, "status": 200, "result": result.body}
     if isinstance(item, dict) and set(item) == {"id"} and isinstance(item["id"], str):
         return _bulk_item(index, item["id"])
     if (
@@ -261,15 +268,7 @@ def did_json():
 
     info = verifier.jwks_info(context())
     doc = did_document(did_web(base_url()), info["jwks"])
-    return Response(
-        body=json.dumps(doc),
-        status_code=200,
-        headers={
-            "Content-Type": "application/did+json",
-            "Cache-Control": "public, max-age=300",
-            "Access-Control-Allow-Origin": "*",
-        },
-    )
+    return published_document(doc, "application/did+json")
 
 
 @verification.route("/v1/qr/{name}", methods=["GET"])
@@ -320,10 +319,9 @@ def _not_found_page(lang: str) -> Response:
 
 def _show(public_id: str):
     lang = _lang()
-    record = _lookup(public_id)
-    if record is None:
+    result = verifier.find(context(), public_id)
+    if result is None:
         return _not_found_page(lang)
-    result = verifier.verify(context(), record)
     etag = result.etag[:-1] + "-" + lang + '"'
     headers = {"Cache-Control": "public, max-age=0, must-revalidate", "ETag": etag}
     if _etag_matches(etag):
@@ -333,11 +331,15 @@ def _show(public_id: str):
 
 def _unlock(public_id: str):
     lang = _lang()
-    record = _lookup(public_id)
-    if record is None:
+    result = verifier.find(context(), public_id)
+    if result is None:
         return _not_found_page(lang)
+    record = result.record
     raw = _request().raw_body or b""
-    form = parse_qs(raw.decode("utf-8", "replace"), max_num_fields=5)
+    try:
+        form = parse_qs(raw.decode("utf-8", "replace"), max_num_fields=5)
+    except ValueError:  # more fields than the form has: not our form, so no code
+        form = {}
     code = (form.get("code") or [""])[0]
     params = _request().query_params or {}
     lang = i18n.choose(
@@ -345,7 +347,6 @@ def _unlock(public_id: str):
     )
     from .checks import access_code_matches
 
-    result = verifier.verify(context(), record)
     if not access_code_matches(record, code):
         html = pages.render_page(result, lang, full=None, code_wrong=True)
         return _page_response(html, 403, lang, {"Cache-Control": PRIVATE})
@@ -373,7 +374,7 @@ def lookup_page():
         return _found([_lookup(public_id)], lang)
     if number and invoice:
         records = verifier.lookup_number_invoice(context(), number, invoice)
-        return _found([r for r in records if r.state not in NOT_PUBLIC_STATES], lang)
+        return _found(records, lang)
     html = pages.lookup_page(lang, number=number, invoice=invoice)
     return _page_response(html, 200, lang, {"Cache-Control": "public, max-age=300"})
 

@@ -29,18 +29,56 @@ def today():
     return datetime.now(UTC).date()
 
 
-def lookup(ctx, text: str | None):
-    """The record for a link id or typed short code, or None. A malformed id or a wrong check
-    character is refused here, before the store is asked."""
+# Not shown to anyone yet. A record is in this state only at version 1 (its `received`
+# event; `issued` is event 2), which `find` uses to refuse it as cheaply as an unknown id.
+NOT_PUBLIC_STATES = {"received"}
+FIRST_PUBLIC_VERSION = 2
+
+
+def _public_id(text: str | None) -> str | None:
+    """A malformed id or a wrong check character is refused here, before the store is asked."""
     try:
-        public_id = resolve(text or "")
+        return resolve(text or "")
     except InvalidCode:
         return None
-    return ctx.store.get_by_public_id(public_id)
+
+
+def lookup(ctx, text: str | None):
+    """The public record for a link id or typed short code, or None (unknown or hidden)."""
+    public_id = _public_id(text)
+    record = ctx.store.get_by_public_id(public_id) if public_id else None
+    if record is None or record.state in NOT_PUBLIC_STATES:
+        return None
+    return record
+
+
+def find(ctx, text: str | None) -> Result | None:
+    """The verification for a link id or typed short code, or None (unknown or hidden). The
+    hot path: one narrow read of the version finds a cached result without reading (and
+    parsing) the stored document; only a new version or a new day reads the record."""
+    public_id = _public_id(text)
+    head = ctx.store.get_version_by_public_id(public_id) if public_id else None
+    if head is None or head[1] < FIRST_PUBLIC_VERSION:
+        return None
+    cached = _results.get((*head, today()))
+    if cached is not None:
+        return cached
+    record = lookup(ctx, public_id)
+    return verify(ctx, record) if record is not None else None
+
+
+# Certificate and invoice numbers are at most this long (originlink.model.types.Reference):
+# a longer one matches nothing, and is not sent to the store (DynamoDB limits key sizes).
+MAX_REFERENCE = 100
 
 
 def lookup_number_invoice(ctx, number: str, invoice: str) -> list:
-    return ctx.store.find_by_number_invoice(number.strip(), invoice.strip())
+    """The public records with this certificate number and invoice number (oldest first)."""
+    number, invoice = number.strip(), invoice.strip()
+    if len(number) > MAX_REFERENCE or len(invoice) > MAX_REFERENCE:
+        return []
+    records = ctx.store.find_by_number_invoice(number, invoice)
+    return [r for r in records if r.state not in NOT_PUBLIC_STATES]
 
 
 class Result:
@@ -69,7 +107,9 @@ def _replacement(ctx, record):
 
 def verify(ctx, record) -> Result:
     day = today()
-    key = (record.id, record.version, record.digest, day)
+    # Every change of a record is a new version (records.py), so (id, version, day) names
+    # one result; `find` looks it up knowing only the id and version.
+    key = (record.id, record.version, day)
     cached = _results.get(key)
     if cached is not None:
         return cached

@@ -35,6 +35,8 @@ def exchange(base, key, name, method, path, body=None, idem=None):
 
 def main(base, key):
     doc = json.loads((HERE / "certificate_document.json").read_text())
+    # The dry run of the document about to be sent: valid, with its warnings and lane.
+    exchange(base, key, "precheck_valid", "POST", "/v1/precheck", doc)
     created = exchange(base, key, "create_201", "POST", "/v1/certificates", doc, "k-create")
     bad = copy.deepcopy(doc)
     bad["number"] = "RCEP-2026-000009"

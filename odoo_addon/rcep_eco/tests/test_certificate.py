@@ -117,8 +117,7 @@ class TestCertificateFromOrder(RcepCase):
         self.assertEqual(result["status"], 422)
         self.assertIn("HTTP 422 invalid_certificate", result["error"])
         self.assertIn(
-            "- importer.country: importer.country: US is not the importing Party VN "
-            "(Annex 3B; Form RCEP Box 2)",
+            "- importer.country: US is not the importing Party VN (Annex 3B; Form RCEP Box 2)",
             result["error"],
         )
 
@@ -195,8 +194,32 @@ class TestCertificateFromOrder(RcepCase):
         with self.service("precheck_invalid"):
             cert.action_precheck()
         self.assertIn("Pre-check found problems", cert.precheck_result)
-        self.assertIn("US is not the importing Party VN", cert.precheck_result)
+        self.assertIn(
+            "- importer.country: US is not the importing Party VN (Annex 3B; Form RCEP Box 2)",
+            cert.precheck_result,
+        )
+        # Warnings come even for an invalid document; a lane only for a valid one.
+        self.assertIn("Warnings:\n- goods_items[0].origin_criterion: RVC", cert.precheck_result)
+        self.assertNotIn("Expected customs lane", cert.precheck_result)
         self.assertEqual(cert.state, "draft")
+
+    def test_precheck_shows_warnings_and_lane(self):
+        # The recorded dry run of the very document the certificate will send.
+        answer = load_exchange("precheck_valid")["response"]
+        cert = self.create_certificate()
+        with self.service("precheck_valid"):
+            cert.action_precheck()
+        result = cert.precheck_result
+        self.assertIn("Pre-check passed: the service would accept this certificate.", result)
+        warning = answer["warnings"][0]
+        self.assertIn(f"Warnings:\n- {warning['message']} ({warning['article']})", result)
+        lane = answer["classification"]
+        self.assertEqual(lane["lane"], "green")
+        self.assertIn(f"Expected customs lane: green ({'; '.join(lane['reasons'])})", result)
+        # Told in the chatter too, and nothing sent: still a draft, no key spent.
+        self.assertIn("Expected customs lane: green", " ".join(self.chatter(cert)))
+        self.assertEqual(cert.state, "draft")
+        self.assertFalse(cert.idempotency_key)
 
     def test_wizard_dry_run_creates_nothing(self):
         us = self.env["res.partner"].create(

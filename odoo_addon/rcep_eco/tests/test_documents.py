@@ -1,6 +1,30 @@
+import io
+import os
+import re
+from pathlib import Path
+
 from odoo.tests import HttpCase, tagged
+from odoo.tools.pdf import PdfReader
 
 from .common import RcepCase
+
+
+def _one_line(text):
+    """PDF text with every run of whitespace as one space (wkhtmltopdf wraps lines)."""
+    return re.sub(r"\s+", " ", text)
+
+
+def _images(reader):
+    """The image XObjects drawn on the PDF's pages (the QR, a logo...)."""
+    found = []
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else {}
+        for name in xobjects:
+            xobject = xobjects[name].get_object()
+            if xobject.get("/Subtype") == "/Image":
+                found.append((int(xobject["/Width"]), int(xobject["/Height"])))
+    return found
 
 
 @tagged("post_install", "-at_install")
@@ -32,6 +56,56 @@ class TestDocuments(RcepCase, HttpCase):
             "data:image/png;base64,",
         ):
             self.assertIn(text, html)
+
+    def test_form_rcep_real_pdf(self):
+        """The real PDF, rendered by wkhtmltopdf (Odoo renders HTML in test mode unless asked
+        with force_report_rendering). scripts/test_odoo.sh refuses to run without it."""
+        report = self.env["ir.actions.report"]
+        self.assertEqual(
+            report.get_wkhtmltopdf_state(),
+            "ok",
+            "wkhtmltopdf >= 0.12 is needed to render the Form RCEP PDF (apt install wkhtmltopdf)",
+        )
+        cert = self.issued_certificate()
+        pdf, kind = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            "rcep_eco.action_report_rcep_certificate", cert.ids
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF-"), pdf[:40])
+        out = os.environ.get("RCEP_ECO_ARTIFACTS")
+        if out:  # scripts/test_odoo.sh keeps it (and a PNG of page 1) for people to look at
+            Path(out, "certificate.pdf").write_bytes(pdf)
+        reader = PdfReader(io.BytesIO(pdf))
+        self.assertEqual(len(reader.pages), 1, "Form RCEP fits on one page")
+        text = _one_line(" ".join(page.extract_text() for page in reader.pages))
+        for expected in (
+            "SANDBOX - NOT A VALID CERTIFICATE OF ORIGIN",
+            "Certificate No.: RCEP-2026-000001",
+            "1. Exporter's name, address and country",
+            "2. Importer's or consignee's name, address and country",
+            "5. For official use",
+            "9. HS code (6 digits)",
+            "10. Origin conferring criterion",
+            "15. Declaration by the exporter or producer",
+            "16. Certification",
+            "Back-to-back Certificate of Origin",
+            "Third-party invoicing",
+            "Issued retroactively",
+            "Guangzhou Pearl River Furniture Co., Ltd.",
+            "Saigon Home Living JSC",
+            "940360",
+            "Guangzhou Customs",
+            f"Short code: {cert.short_code}",
+            f"Access code: {cert.access_code}",
+        ):
+            self.assertIn(expected, text)
+        self.assertIn("17.", text)
+        # The verification link may be wrapped by wkhtmltopdf: compare it without spaces.
+        self.assertIn(cert.verify_url, text.replace(" ", ""))
+        # The QR is embedded as an image (square, as Odoo's barcode service draws it).
+        self.assertTrue(
+            any(w == h >= 100 for w, h in _images(reader)), f"no QR image in {_images(reader)}"
+        )
 
     def test_production_certificate_has_no_sandbox_mark(self):
         self.company.rcep_environment = "production"
