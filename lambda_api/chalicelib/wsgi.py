@@ -67,8 +67,11 @@ class ChaliceWSGI:
             response = self.gateway.handle_request(
                 method, path + ("?" + query if query else ""), headers, body
             )
-        except LocalGatewayException:
+        except (LocalGatewayException, UnicodeEncodeError):
             # No such route. (API Gateway says 403 "Missing Authentication Token"; we say 404.)
+            # LocalGateway builds that error with the Authorization header encoded as ASCII,
+            # so a non-ASCII header raises UnicodeEncodeError instead; the view functions'
+            # own errors never get here (Chalice turns them into responses).
             return _problem(start_response, ApiProblem(404, "not_found", "no such resource"), path)
         status = int(response["statusCode"])
         out_headers = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]

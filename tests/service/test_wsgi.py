@@ -73,3 +73,14 @@ def test_bad_content_length_and_unknown_route(wsgi):
 def test_head_is_a_problem_not_a_crash(wsgi):
     status, headers, payload = call(wsgi, "HEAD", "/healthz")
     assert status == 405 and payload == b""
+
+
+def test_unknown_route_with_non_ascii_authorization_is_a_404(wsgi):
+    """Chalice's LocalGateway builds its "no route" error with the Authorization header encoded
+    as ASCII; a header byte outside ASCII (gunicorn hands headers over as latin-1) must still be
+    a 404 problem, not a crash of the adapter."""
+    status, headers, payload = call(
+        wsgi, "GET", "/no-such-route", headers={"Authorization": "Bearer caf\xe9"}
+    )
+    assert status == 404 and headers["Content-Type"] == "application/problem+json"
+    assert json.loads(payload)["code"] == "not_found"
