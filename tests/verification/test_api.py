@@ -102,7 +102,9 @@ def test_owner_key_sees_everything_other_exporter_sees_public(client, fleet):
 def test_unknown_malformed_and_mistyped_ids_look_the_same(client, fleet, ctx, monkeypatch):
     cert = fleet.issue()
     code = short_code_with_check(cert["public_id"])
-    mistyped = code[:5] + code[6] + code[5] + code[7:] if code[5] != code[6] else code[::-1]
+    # Swap the first two neighbours that differ: MOD 37-2 catches every such swap.
+    i = next(i for i in range(len(code) - 1) if code[i] != code[i + 1])
+    mistyped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
     calls = []
     for name in ("get_by_public_id", "get_version_by_public_id"):
         real = getattr(ctx.store, name)
