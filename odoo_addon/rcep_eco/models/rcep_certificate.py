@@ -185,7 +185,7 @@ class RcepCertificate(models.Model):
         return super().create(vals_list)
 
     def _build_document(self):
-        """The certificate as the core's model reads it (contract: model-contract.md)."""
+        """The certificate as the core's model reads it (contract: docs/model.md)."""
         self.ensure_one()
         company = self.company_id
         exporting = company._rcep_exporting_party()
