@@ -16,8 +16,10 @@ class RcepWebhookController(http.Controller):
         csrf=False,
         save_session=False,
     )
-    def rcep_webhook(self, token=None, **_kwargs):
-        token = token or request.httprequest.headers.get("X-OriginLink-Token")
+    def rcep_webhook(self, **_kwargs):
+        # The token only in a header: a query string is written to Odoo's (and every
+        # proxy's) access log, which would leak the secret.
+        token = request.httprequest.headers.get("X-OriginLink-Token")
         if not token or not self._token_matches(token):
             return request.make_response("", status=403)
         cron = request.env.ref("rcep_eco.ir_cron_rcep_status", raise_if_not_found=False)

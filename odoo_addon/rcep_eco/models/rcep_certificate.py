@@ -50,6 +50,16 @@ SERVICE_STATES = {
     "cancelled",
     "replaced",
 }
+# States in which the document may still be edited (never sent, or refused / given up).
+EDITABLE_STATES = ("draft", "error")
+# The fields that make the document sent to the service (and printed): frozen once sent, so
+# that the PDF always shows what the service signed.
+DOCUMENT_FIELDS = {
+    "name", "company_id", "sale_order_id", "document_type", "issue_date", "exporter_id",
+    "importer_id", "importing_country_id", "departure_date", "vessel_or_flight",
+    "port_of_discharge", "invoice_number", "invoice_date", "remarks", "approved_exporter_code",
+    "line_ids",
+}  # fmt: skip
 # Certificates whose customs status can still change: the status pull asks about these.
 LIVE_STATES = ("received", "issued", "forwarded", "accepted", "rejected", "query")
 
@@ -86,12 +96,14 @@ class RcepCertificate(models.Model):
         ],
         default="certificate_of_origin",
         required=True,
+        tracking=True,
     )
-    issue_date = fields.Date(default=fields.Date.context_today, required=True)
+    issue_date = fields.Date(default=fields.Date.context_today, required=True, tracking=True)
     exporter_id = fields.Many2one(
         "res.partner",
         string="Exporter (Box 1)",
         required=True,
+        tracking=True,
         default=lambda self: self.env.company.partner_id,
     )
     importer_id = fields.Many2one(
@@ -105,14 +117,15 @@ class RcepCertificate(models.Model):
         precompute=True,
         readonly=False,
         required=True,
+        tracking=True,
     )
     departure_date = fields.Date(string="Departure Date (Box 4)", tracking=True)
-    vessel_or_flight = fields.Char(string="Vessel / Flight (Box 4)")
-    port_of_discharge = fields.Char(string="Port of Discharge (Box 4)")
+    vessel_or_flight = fields.Char(string="Vessel / Flight (Box 4)", tracking=True)
+    port_of_discharge = fields.Char(string="Port of Discharge (Box 4)", tracking=True)
     invoice_number = fields.Char(string="Invoice Number (Box 13)", tracking=True)
-    invoice_date = fields.Date(string="Invoice Date (Box 13)")
-    remarks = fields.Text(string="Remarks (Box 14)")
-    approved_exporter_code = fields.Char(help="Declaration of Origin only")
+    invoice_date = fields.Date(string="Invoice Date (Box 13)", tracking=True)
+    remarks = fields.Text(string="Remarks (Box 14)", tracking=True)
+    approved_exporter_code = fields.Char(help="Declaration of Origin only", tracking=True)
     line_ids = fields.One2many("rcep.certificate.line", "certificate_id", copy=True)
     # Exchange with the service.
     idempotency_key = fields.Char(copy=False, readonly=True)
@@ -140,7 +153,7 @@ class RcepCertificate(models.Model):
     qr_code = fields.Binary(string="QR Code", compute="_compute_qr_code")
     # Lifecycle links.
     replaces_id = fields.Many2one("rcep.certificate", copy=False, readonly=True)
-    replace_reason = fields.Char(copy=False)
+    replace_reason = fields.Char(copy=False, tracking=True)
     replaced_by_id = fields.Many2one(
         "rcep.certificate", compute="_compute_replaced_by_id", string="Replaced By"
     )
@@ -180,9 +193,53 @@ class RcepCertificate(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("state", "draft") != "draft":
+                raise UserError(self.env._("A certificate is created as a draft (field state)."))
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("rcep.certificate") or "/"
         return super().create(vals_list)
+
+    def write(self, vals):
+        # Access rights first: who may not write at all gets the AccessError, not our checks.
+        self.check_access("write")
+        # `state` is read-only: only `_set_state` (which tells every change in the chatter)
+        # may change it, never a form or an RPC write.
+        if "state" in vals and not self.env.context.get("rcep_set_state"):
+            raise UserError(
+                self.env._(
+                    "The status (field state) of a certificate changes only through its "
+                    "actions (Send, Refresh Status, Cancel, Replace)."
+                )
+            )
+        self._check_editable(vals)
+        return super().write(vals)
+
+    def _check_editable(self, field_names):
+        frozen = sorted(DOCUMENT_FIELDS.intersection(field_names))
+        sent = self.filtered(lambda c: c.state not in EDITABLE_STATES)
+        if frozen and sent:
+            raise UserError(
+                self.env._(
+                    "%(name)s was sent to the service: its %(fields)s can no longer change "
+                    "(field state: %(state)s). Replace it instead (Art 3.17.5).",
+                    name=sent[0].name,
+                    fields=", ".join(frozen),
+                    state=sent[0].state,
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never_sent_only(self):
+        for cert in self:
+            if cert.service_id or cert.state not in ("draft", "error", "cancelled"):
+                raise UserError(
+                    self.env._(
+                        "%(name)s was sent to the service (field state: %(state)s): cancel it "
+                        "instead of deleting it.",
+                        name=cert.name,
+                        state=cert.state,
+                    )
+                )
 
     def _build_document(self):
         """The certificate as the core's model reads it (contract: docs/model.md)."""
@@ -280,7 +337,7 @@ class RcepCertificate(models.Model):
             old = cert.state
             if old == state:
                 continue
-            cert.sudo().write({"state": state})
+            cert.sudo().with_context(rcep_set_state=True).write({"state": state})
             body = self.env._(
                 "Status: %(old)s → %(new)s", old=labels.get(old, old), new=labels[state]
             )

@@ -2,7 +2,7 @@ import json
 import re
 from decimal import Decimal
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..originlink_bridge import CRITERIA, HS_EDITIONS, dec_str
 
@@ -12,6 +12,16 @@ _RVC_THRESHOLD = Decimal(40)
 # Odoo units of measure → UN/ECE Recommendation 20 codes (the certificate's preferred units).
 _UNECE = {"Units": "PCE", "Dozens": "DZN", "kg": "KGM", "g": "GRM", "t": "TNE", "L": "LTR",
           "m": "MTR", "m²": "MTK", "m³": "MTQ", "Pairs": "PR"}  # fmt: skip
+
+
+# Fields of a goods item whose changes are told in the certificate's chatter.
+_TRACKED = ("product_id", "name", "marks", "packages_number", "packages_kind", "hs_code",
+            "hs_edition", "origin_criterion", "country_of_origin_id", "quantity", "uom_code",
+            "gross_weight", "fob_value")  # fmt: skip
+
+
+def _shown(value):
+    return value.display_name if isinstance(value, models.BaseModel) else value
 
 
 class RcepCertificateLine(models.Model):
@@ -43,6 +53,44 @@ class RcepCertificateLine(models.Model):
     gross_weight = fields.Float(string="Gross Weight (kg)", digits="Stock Weight")
     currency_id = fields.Many2one(related="certificate_id.company_id.currency_id")
     fob_value = fields.Monetary(string="FOB Value (Box 12)", currency_field="currency_id")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.certificate_id._check_editable(["line_ids"])
+        return lines
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_if_editable(self):
+        # (Lines of a draft cancelled before it was ever sent go with their certificate.)
+        self.certificate_id.filtered(
+            lambda c: c.state != "cancelled" or c.service_id
+        )._check_editable(["line_ids"])
+
+    def write(self, vals):
+        # Goods items are frozen with their certificate once it is sent (access rights first).
+        self.check_access("write")
+        self.certificate_id._check_editable(["line_ids"])
+        # The goods items are part of the certificate: every change is told in its chatter
+        # (the header fields are tracked by mail.thread).
+        changed = [name for name in vals if name in _TRACKED]
+        before = {line: {name: line[name] for name in changed} for line in self}
+        result = super().write(vals)
+        for line, old in before.items():
+            diffs = [
+                f"{self._fields[name].string}: {_shown(value)} → {_shown(line[name])}"
+                for name, value in old.items()
+                if value != line[name]
+            ]
+            if diffs:
+                line.certificate_id.message_post(
+                    body=self.env._(
+                        "Goods item %(item)s changed: %(diffs)s",
+                        item=line.product_id.display_name,
+                        diffs="; ".join(diffs),
+                    )
+                )
+        return result
 
     def _build_goods_item(self, item_number):
         self.ensure_one()

@@ -38,8 +38,12 @@ class SaleOrder(models.Model):
     def action_quotation_send(self):
         """Attach the PDFs of the order's issued certificates to the order e-mail."""
         action = super().action_quotation_send()
+        # A salesman without RCEP access may still send the order: without certificates
+        # (reading them would raise AccessError and block the e-mail).
+        if len(self) != 1 or not self.env["rcep.certificate"].has_access("read"):
+            return action
         certificates = self.rcep_certificate_ids.filtered(lambda c: c.verify_url)
-        if len(self) == 1 and certificates:
+        if certificates:
             # Rendered by the composer (mail_compose_message.py), like the order's own PDF.
             action["context"] = dict(
                 action.get("context") or {}, rcep_certificate_ids=certificates.ids

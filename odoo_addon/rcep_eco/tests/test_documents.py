@@ -3,7 +3,7 @@ import os
 import re
 from pathlib import Path
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfReader
 
 from .common import RcepCase
@@ -122,6 +122,14 @@ class TestDocuments(RcepCase, HttpCase):
         composer = self.env["mail.compose.message"].with_context(action["context"]).create({})
         names = composer.attachment_ids.mapped("name")
         self.assertIn("RCEP-2026-000001.pdf", names)
+
+    def test_salesman_without_rcep_access_can_still_send_the_order(self):
+        self.issued_certificate()
+        salesman = new_test_user(
+            self.env, login="plain_salesman", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        action = self.order.with_user(salesman).action_quotation_send()
+        self.assertNotIn("rcep_certificate_ids", action["context"])
 
     def test_portal_order_page_lists_certificates(self):
         cert = self.issued_certificate()

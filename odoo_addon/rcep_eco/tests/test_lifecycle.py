@@ -117,8 +117,51 @@ class TestCertificateLifecycle(RcepCase):
         with self.assertRaisesRegex(UserError, "is being sent"):
             cert.action_cancel()
 
+    def test_every_change_is_told_in_the_chatter(self):
+        cert = self.create_certificate()
+        # Tracking runs as a precommit hook, and not for changes in the creating transaction.
+        self.env.flush_all()
+        self.env.cr.flush()
+        cert.write({"vessel_or_flight": "EVER GIVEN V.001", "remarks": "partial shipment"})
+        cert.line_ids.write({"quantity": 30})
+        self.env.flush_all()
+        self.env.cr.flush()
+        cert.invalidate_recordset(["message_ids"])
+        tracked = cert.message_ids.tracking_value_ids.field_id.mapped("name")
+        self.assertIn("vessel_or_flight", tracked)
+        self.assertIn("remarks", tracked)
+        self.assertIn("Goods item Wooden cabinet PR-C120 changed: Quantity: 40.0 → 30.0",
+                      " ".join(self.chatter(cert)))  # fmt: skip
+
+    def test_a_sent_document_is_frozen(self):
+        cert = self.issued_certificate()
+        with self.assertRaisesRegex(UserError, r"its importer_id can no longer change"):
+            cert.write({"importer_id": self.env.company.partner_id.id})
+        with self.assertRaisesRegex(UserError, r"its line_ids can no longer change"):
+            cert.line_ids.write({"quantity": 1})
+        with self.assertRaisesRegex(UserError, r"its line_ids can no longer change"):
+            cert.line_ids.unlink()
+        with self.assertRaisesRegex(UserError, r"cancel it instead of deleting it"):
+            cert.unlink()
+        self.assertEqual(cert.importer_id, self.buyer)
+        self.assertEqual(cert.line_ids.quantity, 40)
+        # Service fields still follow the service; a never-sent draft may be deleted.
+        cert.write({"last_error": "status pull failed"})
+        draft = self.create_certificate()
+        draft.unlink()
+        self.assertFalse(draft.exists())
+
     def test_state_is_read_only(self):
         field = self.env["rcep.certificate"]._fields["state"]
         self.assertTrue(field.readonly)
         view = self.env.ref("rcep_eco.rcep_certificate_view_form")
         self.assertIn('name="state" widget="statusbar"', view.arch_db)
+        # ...and read-only for writes too (RPC, imports): only _set_state changes it.
+        cert = self.issued_certificate()
+        with self.assertRaisesRegex(UserError, r"field state"):
+            cert.write({"state": "accepted"})
+        with self.assertRaisesRegex(UserError, r"field state"):
+            cert.copy().write({"state": "issued"})
+        with self.assertRaisesRegex(UserError, r"created as a draft \(field state\)"):
+            self.env["rcep.certificate"].create({"importer_id": self.buyer.id, "state": "accepted"})
+        self.assertEqual(cert.state, "issued")

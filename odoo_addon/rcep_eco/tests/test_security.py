@@ -26,8 +26,13 @@ class TestSecurity(RcepCase):
             self.env, login="buyer", groups="base.group_portal", partner_id=self.buyer.id
         )
         stranger = new_test_user(self.env, login="stranger", groups="base.group_portal")
+        draft = self.create_certificate()  # same order, not issued: not shown, nor its lines
         self.assertEqual(self.env["rcep.certificate"].with_user(buyer_user).search([]), cert)
+        lines = self.env["rcep.certificate.line"].with_user(buyer_user).search([])
+        self.assertEqual(lines, cert.line_ids)
+        self.assertNotIn(draft.line_ids, lines)
         self.assertFalse(self.env["rcep.certificate"].with_user(stranger).search([]))
+        self.assertFalse(self.env["rcep.certificate.line"].with_user(stranger).search([]))
         with self.assertRaises(AccessError):
             cert.with_user(buyer_user).write({"remarks": "changed"})
 
