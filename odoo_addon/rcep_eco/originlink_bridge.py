@@ -75,14 +75,38 @@ def printable_short_code(public_id):
     return group(short_code_with_check(public_id))
 
 
+# Problems about a goods item's origin evidence quote supplier costs (VNM, VOM, material
+# values). Their text is stored on the certificate and posted to the chatter, which every
+# certificate user reads, so it is withheld there; managers see the figures on the product.
+COST_DATA_WITHHELD = "cost figures withheld (managers see them on the product's qualification)"
+
+
+def is_cost_problem(problem):
+    return ".evidence" in (problem.get("path") or "")
+
+
 def format_problems(problems):
     """Problems as lines people can act on: the field, the message and the article."""
     lines = []
     for p in problems:
         article = f" ({p['article']})" if p.get("article") else ""
         path = p.get("path") or "certificate"
-        message = p.get("message") or ""
+        if is_cost_problem(p):
+            message = f"{p.get('code')}: {COST_DATA_WITHHELD}"
+        else:
+            message = p.get("message") or ""
         # The service's messages already start with the field; say it once.
         field = "" if message.startswith(f"{path}: ") else f"{path}: "
         lines.append(f"- {field}{message}{article}")
     return "\n".join(lines)
+
+
+def redact_cost_reasons(reasons, problems):
+    """Lane reasons repeat warning messages: withhold those that quote cost figures."""
+    secret = [p.get("message") for p in problems if is_cost_problem(p) and p.get("message")]
+    out = []
+    for reason in reasons:
+        for message in secret:
+            reason = reason.replace(message, COST_DATA_WITHHELD)
+        out.append(reason)
+    return out

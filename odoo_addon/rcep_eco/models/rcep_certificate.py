@@ -12,6 +12,7 @@ from ..originlink_bridge import (
     check_certificate,
     format_problems,
     printable_short_code,
+    redact_cost_reasons,
     verification_link,
 )
 
@@ -703,7 +704,11 @@ class RcepCertificate(models.Model):
             text += "\n" + self.env._(
                 "Expected customs lane: %(lane)s (%(why)s)",
                 lane=lane,
-                why="; ".join(body["classification"].get("reasons") or []),
+                why="; ".join(
+                    redact_cost_reasons(
+                        body["classification"].get("reasons") or [], body.get("warnings") or []
+                    )
+                ),
             )
         return text
 

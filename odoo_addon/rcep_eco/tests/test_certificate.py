@@ -1,3 +1,4 @@
+import copy
 import json
 from datetime import timedelta
 
@@ -6,7 +7,9 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from originlink.classify import classify_certificate
 from originlink.links import resolve
+from originlink.model import check_certificate
 
 from .common import HERE, SERVICE_URL, RcepCase, load_exchange
 
@@ -220,6 +223,46 @@ class TestCertificateFromOrder(RcepCase):
         self.assertIn("Expected customs lane: green", " ".join(self.chatter(cert)))
         self.assertEqual(cert.state, "draft")
         self.assertFalse(cert.idempotency_key)
+
+    def test_precheck_withholds_cost_figures_from_the_chatter(self):
+        """A warning about the origin evidence quotes supplier costs; the certificate's text
+        and chatter (read by every certificate user) say which check fired, not the figures."""
+        cert = self.create_certificate()
+        sent = cert._build_document()
+        # The service's answer for a document whose evidence contradicts its RVC claim,
+        # computed by the real core (the same calls as the service's precheck).
+        tampered = copy.deepcopy(sent)
+        evidence = tampered["goods_items"][0]["evidence"]
+        evidence["rvc"].update(fob="100000", vnm="60005", percentage="40.00")  # really 39.995
+        evidence["materials"] = []
+        doc, problems = check_certificate(tampered, today=cert.issue_date)
+        self.assertEqual(problems, [])
+        classified = classify_certificate(doc, today=cert.issue_date)
+        self.assertEqual(classified.lane, "red")
+        warnings = [w.model_dump() for w in classified.warnings]
+        [cost] = [w for w in warnings if w["code"] == "rvc_recomputed_below_threshold"]
+        self.assertIn("60005", cost["message"])
+        answer = {
+            "valid": True,
+            "errors": [],
+            "warnings": warnings,
+            "classification": {"lane": "red", "reasons": classified.reasons},
+        }
+        exchange = {
+            "method": "POST",
+            "path": "/v1/precheck",
+            "request": sent,
+            "status": 200,
+            "response": answer,
+        }
+        with self.service(exchange):
+            cert.action_precheck()
+        told = cert.precheck_result + " ".join(self.chatter(cert))
+        self.assertNotIn("60005", told)
+        self.assertIn(
+            f"{cost['path']}: rvc_recomputed_below_threshold: cost figures withheld", told
+        )
+        self.assertIn("Expected customs lane: red", told)
 
     def test_wizard_dry_run_creates_nothing(self):
         us = self.env["res.partner"].create(
