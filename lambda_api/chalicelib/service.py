@@ -16,6 +16,7 @@ import rfc8785
 
 from originlink.classify import classify_certificate
 from originlink.formats.canonical import digest as certificate_digest
+from originlink.links.access import new_access_code
 from originlink.model import Certificate, Problem, check_certificate
 
 from . import lifecycle
@@ -34,10 +35,7 @@ from .storage import (
     WriteBatch,
 )
 
-# public_id: 16 random bytes = 128 bits, URL-safe. access_code: 10 random characters of an
-# alphabet without look-alikes (50 bits; useless without the public_id) plus a Luhn mod N check
-# character, so a mistyped code is refused before any lookup.
-ACCESS_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# public_id: 16 random bytes = 128 bits, URL-safe (short codes: originlink.links).
 
 
 # Ids this service gives out. Anything else is answered "not found" without asking the store
@@ -49,32 +47,6 @@ LIST_CURSOR = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]{8,15}Z\|crt_[0-9a-f]{20}")
 
 def new_public_id() -> str:
     return secrets.token_urlsafe(16)
-
-
-def _luhn_sum(code: str, double_first: bool) -> int:
-    n, total, double = len(ACCESS_ALPHABET), 0, double_first
-    for ch in reversed(code):
-        addend = ACCESS_ALPHABET.index(ch) * (2 if double else 1)
-        total += addend // n + addend % n
-        double = not double
-    return total
-
-
-def new_access_code() -> str:
-    body = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(10))
-    check = (len(ACCESS_ALPHABET) - _luhn_sum(body, True) % len(ACCESS_ALPHABET)) % len(
-        ACCESS_ALPHABET
-    )
-    return body + ACCESS_ALPHABET[check]
-
-
-def access_code_is_valid(code: str) -> bool:
-    """Shape and check character of an access code (Luhn mod N over ACCESS_ALPHABET);
-    case and spaces are forgiven, as people type them."""
-    code = code.replace(" ", "").replace("-", "").upper()
-    if len(code) != 11 or any(ch not in ACCESS_ALPHABET for ch in code):
-        return False
-    return _luhn_sum(code, False) % len(ACCESS_ALPHABET) == 0
 
 
 @dataclass

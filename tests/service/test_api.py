@@ -13,6 +13,7 @@ from chalicelib.schemas import CertificateResource
 from chalicelib.storage import Event
 
 from originlink.formats.canonical import digest
+from originlink.links.access import ACCESS_ALPHABET, access_code_is_valid, new_access_code
 from originlink.model import Certificate
 from originlink.signing import verify_jws
 
@@ -537,14 +538,14 @@ def test_lifecycle_actions_on_unknown_or_foreign_ids_are_404(
 
 
 def test_access_codes_carry_a_check_character():
-    codes = [service.new_access_code() for _ in range(200)]
+    codes = [new_access_code() for _ in range(200)]
     assert len(set(codes)) == 200
-    assert all(len(c) == 11 and service.access_code_is_valid(c) for c in codes)
-    assert service.access_code_is_valid(codes[0].lower()[:5] + " " + codes[0].lower()[5:])
-    alphabet = service.ACCESS_ALPHABET
+    assert all(len(c) == 11 and access_code_is_valid(c) for c in codes)
+    assert access_code_is_valid(codes[0].lower()[:5] + " " + codes[0].lower()[5:])
+    alphabet = ACCESS_ALPHABET
     for code in codes[:50]:
         for i in range(len(code)):  # every single-character typo is caught
             for ch in alphabet:
                 if ch != code[i]:
-                    assert not service.access_code_is_valid(code[:i] + ch + code[i + 1 :])
-    assert not service.access_code_is_valid("O0I1" * 3)
+                    assert not access_code_is_valid(code[:i] + ch + code[i + 1 :])
+    assert not access_code_is_valid("O0I1" * 3)

@@ -21,6 +21,7 @@ from datetime import date
 
 import rfc8785
 
+from originlink.links.access import access_code_is_valid
 from originlink.model import parse_certificate, public_view
 
 from .. import lifecycle
@@ -217,8 +218,6 @@ def access_code_matches(record, code: str | None) -> bool:
     """Check character first (no comparison for a mistyped code), then constant-time compare."""
     if not code:
         return False
-    from ..service import access_code_is_valid
-
     if not access_code_is_valid(code):
         return False
     typed = code.replace(" ", "").replace("-", "").upper()
