@@ -110,3 +110,40 @@ def redact_cost_reasons(reasons, problems):
             reason = reason.replace(message, COST_DATA_WITHHELD)
         out.append(reason)
     return out
+
+
+# What the addon reads from the service's answers. A 2xx that lacks these (a proxy, a newer
+# or broken service) is reported as an error naming the field, never a traceback.
+_RESOURCE_FIELDS = {"id": str, "state": str, "version": int}
+_EVENT_FIELDS = {"seq": int, "type": str, "actor": str, "at": str}
+
+
+def _missing(record, fields, where):
+    for name, kind in fields.items():
+        value = record.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"the service's answer has no valid {where}{name} ({kind.__name__} expected)"
+    return None
+
+
+def resource_problem(body):
+    """None if `body` is a certificate resource the addon can apply, else why not."""
+    problem = _missing(body, _RESOURCE_FIELDS, "")
+    if problem is None and body.get("public_id") is not None:
+        if not isinstance(body["public_id"], str):
+            problem = "the service's answer has no valid public_id (str expected)"
+    return problem
+
+
+def events_problem(body):
+    """None if `body` is an events page ({"items": [event, ...]}), else why not."""
+    items = body.get("items")
+    if not isinstance(items, list):
+        return "the service's answer has no valid items (list expected)"
+    for i, event in enumerate(items):
+        if not isinstance(event, dict):
+            return f"the service's answer has no valid items[{i}] (object expected)"
+        problem = _missing(event, _EVENT_FIELDS, f"items[{i}].")
+        if problem:
+            return problem
+    return None

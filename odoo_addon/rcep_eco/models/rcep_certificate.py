@@ -10,9 +10,11 @@ from odoo.exceptions import UserError
 
 from ..originlink_bridge import (
     check_certificate,
+    events_problem,
     format_problems,
     printable_short_code,
     redact_cost_reasons,
+    resource_problem,
     verification_link,
 )
 
@@ -444,6 +446,9 @@ class RcepCertificate(models.Model):
                 idempotency_key=cert.idempotency_key,
             )
             attempts = cert.send_attempts + 1
+            if result["error"] is None and resource_problem(result["body"]):
+                # Retried with the same key: the service replays the answer it stored.
+                result = {"status": None, "body": None, "error": resource_problem(result["body"])}
             if result["error"] is None:
                 cert.write({"send_attempts": attempts, "next_retry_at": False, "last_error": False})
                 cert._apply_resource(result["body"])
@@ -520,8 +525,11 @@ class RcepCertificate(models.Model):
                 cert._pull_failed(result["error"])
                 continue
             body = result["body"]
+            if resource_problem(body):
+                cert._pull_failed(resource_problem(body))
+                continue
             cert.write({"last_error": False})
-            if (body.get("version") or 0) > cert.last_event_seq:
+            if body["version"] > cert.last_event_seq:
                 # Something happened at the service (or at customs): tell it in the chatter,
                 # with the details the events carry (reasons, articles, customs answers).
                 cert._pull_events()
@@ -533,10 +541,11 @@ class RcepCertificate(models.Model):
     def _pull_events(self):
         self.ensure_one()
         result = self._call_service("GET", f"/v1/certificates/{self.service_id}/events")
-        if result["error"]:
-            self._pull_failed(result["error"])
+        error = result["error"] or events_problem(result["body"])
+        if error:
+            self._pull_failed(error)
             return
-        events = [e for e in result["body"].get("items", []) if e["seq"] > self.last_event_seq]
+        events = [e for e in result["body"]["items"] if e["seq"] > self.last_event_seq]
         for event in events:
             detail = "; ".join(
                 f"{key}: {value}"
@@ -626,10 +635,14 @@ class RcepCertificate(models.Model):
             {"reason": reason},
             idempotency_key=self._service_action_key("cancel"),
         )
-        if result["error"]:
-            return self._report_action_error(self.env._("Cancellation failed"), result["error"])
+        state = result["body"].get("state") if result["error"] is None else None
+        error = result["error"] or (
+            None if state in SERVICE_STATES else "the service's answer has no valid state"
+        )
+        if error:
+            return self._report_action_error(self.env._("Cancellation failed"), error)
         self.write({"last_error": False})
-        self._set_state(result["body"].get("state", "cancelled"), reason)
+        self._set_state(state, reason)
         return True
 
     def _do_certified_true_copy(self, reason, note):
@@ -640,10 +653,9 @@ class RcepCertificate(models.Model):
             {"reason": reason, "note": note or None},
             idempotency_key=self._service_action_key("certified-true-copy"),
         )
-        if result["error"]:
-            return self._report_action_error(
-                self.env._("Certified true copy failed"), result["error"]
-            )
+        error = result["error"] or resource_problem(result["body"])
+        if error:
+            return self._report_action_error(self.env._("Certified true copy failed"), error)
         body = result["body"]
         copy = self.copy(
             {

@@ -165,3 +165,33 @@ class TestCertificateLifecycle(RcepCase):
         with self.assertRaisesRegex(UserError, r"created as a draft \(field state\)"):
             self.env["rcep.certificate"].create({"importer_id": self.buyer.id, "state": "accepted"})
         self.assertEqual(cert.state, "issued")
+
+    def test_a_malformed_answer_is_an_error_naming_the_field_never_a_traceback(self):
+        # A 2xx without the certificate's id (a proxy, a broken service): retried with the
+        # same Idempotency-Key, which makes the service replay the answer it stored.
+        cert = self.create_certificate()
+        broken = load_exchange("create_201")
+        del broken["response"]["id"]
+        with self.service(broken):
+            cert.action_send()
+        self.assertEqual(cert.state, "to_send")
+        self.assertIn("no valid id (str expected)", cert.last_error)
+        key = cert.idempotency_key
+        with self.service("create_201"):
+            cert._send()
+        self.assertEqual(cert.state, "issued")
+        self.assertEqual(cert.idempotency_key, key)
+
+        # A status page without a version, then events without their sequence numbers.
+        status = load_exchange("status_replaced")
+        status["response"]["version"] = "3"
+        with self.service(status):
+            self.env["rcep.certificate"]._cron_pull_status()
+        self.assertEqual(cert.state, "issued")
+        self.assertIn("no valid version (int expected)", cert.last_error)
+        events = load_exchange("events_replaced")
+        del events["response"]["items"][-1]["seq"]
+        with self.service("status_replaced", events):
+            self.env["rcep.certificate"]._cron_pull_status()
+        self.assertIn("no valid items[2].seq (int expected)", cert.last_error)
+        self.assertIn("Status pull failed", " ".join(self.chatter(cert)))
