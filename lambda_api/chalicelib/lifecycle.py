@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 import rfc8785
 
@@ -17,7 +18,19 @@ from .storage import CertificateRecord, Event
 RECEIVED, ISSUED, FORWARDED = "received", "issued", "forwarded"
 ACCEPTED, REJECTED, QUERY, UTILISED = "accepted", "rejected", "query", "utilised"
 CANCELLED, REPLACED = "cancelled", "replaced"
-STATES = [RECEIVED, ISSUED, FORWARDED, ACCEPTED, REJECTED, QUERY, UTILISED, CANCELLED, REPLACED]
+# The one list of states; the published API schema (schemas.CertificateResource) uses it too.
+State = Literal[
+    "received",
+    "issued",
+    "forwarded",
+    "accepted",
+    "rejected",
+    "query",
+    "utilised",
+    "cancelled",
+    "replaced",
+]
+STATES = list(get_args(State))
 
 _LIVE = {ISSUED, FORWARDED, ACCEPTED, REJECTED, QUERY}
 TRANSITIONS: dict[str, set[str]] = {

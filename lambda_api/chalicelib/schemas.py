@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from originlink.model import Certificate, Problem
 
+from .lifecycle import State
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -45,17 +47,7 @@ class CertificateResource(BaseModel):
     id: str
     public_id: str = Field(description="public identifier (>= 128 random bits) for verification")
     access_code: str = Field(description="lets the holder of the link see the full certificate")
-    state: Literal[
-        "received",
-        "issued",
-        "forwarded",
-        "accepted",
-        "rejected",
-        "query",
-        "utilised",
-        "cancelled",
-        "replaced",
-    ]
+    state: State
     version: int
     number: str
     document_type: str
