@@ -2,7 +2,8 @@
 
 Grammar (keywords are case-insensitive; criteria may be grouped with parentheses):
 
-    rule       := all ( [","|";"] "or" all )*
+    rule       := all ( [","|";"] "or" all | "," all )*  -- a bare "," only in a list that
+                                                      -- ends with "or": "CTH, RVC40, or CR"
     all        := factor ( "and" factor )*
     factor     := "(" rule ")" | "WO" | "CR" | RVCnn | ctc
     ctc        := ("CC" | "CTH" | "CTSH") [ "except" "from" scopes ]
@@ -230,15 +231,31 @@ class _Parser:
 
     def rule(self) -> Rule:
         options = [self.all()]
+        listed = None  # a bare "," between alternatives, as in the Annex's "CTH, RVC40, or CR"
         while True:
             tok = self.peek()
             if tok.kind == "punct" and tok.text in ",;" and self.is_word(self.peek(1), "or"):
                 self.take()
+            elif tok.kind == "punct" and tok.text == "," and self.starts_factor(self.peek(1)):
+                self.take()
+                listed = listed or tok
+                options.append(self.all())
+                continue
             if not self.is_word(self.peek(), "or"):
                 break
             self.take()
             options.append(self.all())
+            listed = None
+        if listed is not None:  # "CTH, RVC40" alone could be a typo for "and": refuse to guess
+            self.fail(
+                listed, "a list of alternatives must end with 'or' (e.g. 'CTH, RVC40, or CR')"
+            )
         return options[0] if len(options) == 1 else AnyOf(tuple(options))
+
+    def starts_factor(self, tok: _Tok) -> bool:
+        if tok.kind == "rvc" or (tok.kind == "punct" and tok.text == "("):
+            return True
+        return tok.kind == "word" and tok.text.upper() in {"WO", "CR", *CTC_LEVELS}
 
     def all(self) -> Rule:
         parts = [self.factor()]

@@ -34,6 +34,24 @@ from originlink.rules.language import (
         ("CTSH, or RVC40", AnyOf((Ctc("CTSH"), Rvc(Decimal(40))))),
         ("cth OR rvc40", AnyOf((Ctc("CTH"), Rvc(Decimal(40))))),
         ("CTSH and RVC35", AllOf((Ctc("CTSH"), Rvc(Decimal(35))))),
+        # Annex 3A, headings 29.01 ff.: a listed choice, closed by "or"
+        ("CTH, RVC40, or CR", AnyOf((Ctc("CTH"), Rvc(Decimal(40)), Cr()))),
+        ("CTH, RVC40 or CR", AnyOf((Ctc("CTH"), Rvc(Decimal(40)), Cr()))),
+        (
+            "CTH except from heading 72.13 or 72.14, or RVC40",
+            AnyOf(
+                (
+                    Ctc(
+                        "CTH",
+                        (
+                            Exclusion("heading", "7213", "7213"),
+                            Exclusion("heading", "7214", "7214"),
+                        ),
+                    ),
+                    Rvc(Decimal(40)),
+                )
+            ),
+        ),
         (
             "CC or (CTH and RVC35)",
             AnyOf((Ctc("CC"), AllOf((Ctc("CTH"), Rvc(Decimal(35)))))),
@@ -103,6 +121,9 @@ def test_alternatives():
         ("(CTH or CC", 10, "expected ')'"),
         ("CTH or RVC40 $", 13, "unexpected character '$'"),
         ("CC except from headings 01.03 through 01.01", 30, "ends"),
+        # a bare list without a closing "or" may be a typo for "and": refused, not guessed
+        ("CTH, RVC40", 3, "must end with 'or'"),
+        ("CTH, RVC40, CR", 3, "must end with 'or'"),
     ],
 )
 def test_refuses_with_position(text, position, words):
