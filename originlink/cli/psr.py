@@ -52,8 +52,15 @@ def register(subparsers) -> None:
     ov.add_argument("--remove", action="store_true", help="remove the override of this code")
     ov.set_defaults(func=run_override)
 
-    cov = sub.add_parser("coverage", help="rows held, per edition and level")
+    cov = sub.add_parser(
+        "coverage", help="rows held, and subheadings covered per HS chapter and edition"
+    )
     common(cov, code=False)
+    cov.add_argument("--edition", choices=HS_EDITIONS, help="one edition only (default: all)")
+    cov.add_argument("--agreement", default="RCEP", choices=AGREEMENTS)
+    cov.add_argument(
+        "--format", choices=("json", "text"), default="json", help="text: a table per edition"
+    )
     cov.set_defaults(func=run_coverage)
 
 
@@ -152,5 +159,40 @@ def run_coverage(args) -> int:
         table = PsrTable.load(args.psr_dir)
     except (ValueError, OSError) as exc:
         return _store_error(exc)
-    _print({"rows": table.coverage(), "overrides": len(table.overrides())})
+    editions = [
+        cov
+        for edition, cov in table.coverage(args.agreement).items()
+        if args.edition in (None, edition)
+    ]
+    if args.format == "text":
+        for cov in editions:
+            print(_coverage_text(cov))
+        print(f"company overrides: {len(table.overrides())} (not counted above)")
+        return 0
+    _print({"editions": [c.as_dict() for c in editions], "overrides": len(table.overrides())})
     return 0
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _coverage_text(cov) -> str:
+    t = cov.total
+    held = ", ".join(f"{n} {k}" for k, n in sorted(cov.rows.items())) or "none"
+    lines = [
+        f"{cov.agreement} {cov.edition}: {t.rows} rows ({held}); "
+        f"{t.covered} of {t.subheadings} subheadings covered ({_pct(t.covered, t.subheadings)})"
+    ]
+    if t.correlated:
+        lines.append(
+            f"  + {t.correlated} more reached only through a single HS 2012 code "
+            "(each flagged for confirmation)"
+        )
+    lines.append("  ch   rows  covered/subheadings" + ("  correlated" if t.correlated else ""))
+    for ch, c in sorted(cov.chapters.items()):
+        row = f"  {ch}  {c.rows:5d}  {c.covered:7d}/{c.subheadings:<11d}"
+        if t.correlated:
+            row += f"  {c.correlated:10d}"
+        lines.append(row.rstrip())
+    return "\n".join(lines)

@@ -20,7 +20,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -125,8 +125,15 @@ def normalise_code(raw: str) -> str:
 class PsrTable:
     """All rule rows known on this machine, indexed by (agreement, edition, code)."""
 
-    def __init__(self, rows: Iterable[PsrRow] = (), overrides: Iterable[PsrRow] = ()):
-        self._rows: dict[tuple[str, str, str], PsrRow] = {}
+    def __init__(
+        self,
+        rows: Iterable[PsrRow] = (),
+        overrides: Iterable[PsrRow] = (),
+        *,
+        base: Mapping[tuple[str, str, str], PsrRow] | None = None,
+    ):
+        # `base` is an index built once (the shipped rows); it is copied, never changed.
+        self._rows: dict[tuple[str, str, str], PsrRow] = dict(base) if base else {}
         for row in rows:  # later rows (imported) replace earlier ones (shipped) with the same key
             self._rows[(row.agreement, row.hs_edition, row.hs_code)] = row
         self._overrides = {(r.agreement, r.hs_edition, r.hs_code): r for r in overrides}
@@ -135,13 +142,13 @@ class PsrTable:
     def load(cls, psr_dir: str | Path | None = None) -> PsrTable:
         """Shipped rows, then the imported schedule and overrides of `psr_dir` (if present)."""
         directory = resolve_psr_dir(psr_dir)
-        rows = list(shipped_rows())
-        rows += read_store(directory / IMPORTED_FILE, "imported")
-        return cls(rows, read_store(directory / OVERRIDES_FILE, "override"))
+        imported = read_store(directory / IMPORTED_FILE, "imported")
+        overrides = read_store(directory / OVERRIDES_FILE, "override")
+        return cls(imported, overrides, base=_shipped_index())
 
     @classmethod
     def shipped(cls) -> PsrTable:
-        return cls(shipped_rows())
+        return cls(base=_shipped_index())
 
     def rows(self) -> list[PsrRow]:
         return list(self._rows.values())
@@ -181,13 +188,82 @@ class PsrTable:
             return RuleLookup("found", agreement, edition, code, table_row)
         return None
 
-    def coverage(self) -> dict[str, dict[str, int]]:
-        """Rows per edition and level (for docs and `originlink psr show --coverage`)."""
-        out: dict[str, dict[str, int]] = {}
-        for row in self._rows.values():
-            per = out.setdefault(f"{row.agreement} {row.hs_edition}", {})
-            per[row.origin + " " + row.hs_level] = per.get(row.origin + " " + row.hs_level, 0) + 1
+    def coverage(self, agreement: str = "RCEP") -> dict[str, EditionCoverage]:
+        """Per HS edition: the rows held and, per chapter, how many of the edition's subheadings
+        a table row reaches (its own row, or its heading's or chapter's). For HS 2022, codes
+        reached only through the HS 2012 correlation are counted apart: each such rule is
+        flagged for confirmation. Overrides are not counted: they are a company's, not a table's."""
+        from originlink.reference import hs_table  # the nomenclature, loaded only when asked
+
+        out: dict[str, EditionCoverage] = {}
+        for edition in HS_EDITIONS:
+            cov = EditionCoverage(agreement, edition)
+            for row in self._rows.values():
+                if (row.agreement, row.hs_edition) == (agreement, edition):
+                    key = f"{row.origin} {row.hs_level}"
+                    cov.rows[key] = cov.rows.get(key, 0) + 1
+                    cov.chapter(row.hs_code[:2]).rows += 1
+            for code in hs_table(edition):
+                if len(code) != 6:
+                    continue
+                ch = cov.chapter(code[:2])
+                ch.subheadings += 1
+                if self._most_specific(self._rows, agreement, edition, code) is not None:
+                    ch.covered += 1
+                elif edition == "HS2022" and self._correlated_row(agreement, code) is not None:
+                    ch.correlated += 1
+            out[edition] = cov
         return out
+
+    def _correlated_row(self, agreement: str, code: str) -> PsrRow | None:
+        targets = hs2022_to_hs2012().get(code[:6], ())
+        if len(targets) == 1 and targets[0][1] in SINGLE_TARGET:
+            return self._most_specific(self._rows, agreement, "HS2012", targets[0][0])
+        return None
+
+
+@dataclass
+class ChapterCoverage:
+    rows: int = 0  # table rows at any level in the chapter
+    subheadings: int = 0  # subheadings of the chapter in the edition
+    covered: int = 0  # reached by a row of this edition
+    correlated: int = 0  # HS 2022 only: reached only through a single HS 2012 code
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "subheadings": self.subheadings,
+            "covered": self.covered,
+            "correlated": self.correlated,
+        }
+
+
+@dataclass
+class EditionCoverage:
+    agreement: str
+    edition: str
+    rows: dict[str, int] = field(default_factory=dict)  # "shipped heading" -> count
+    chapters: dict[str, ChapterCoverage] = field(default_factory=dict)
+
+    def chapter(self, ch: str) -> ChapterCoverage:
+        return self.chapters.setdefault(ch, ChapterCoverage())
+
+    @property
+    def total(self) -> ChapterCoverage:
+        t = ChapterCoverage()
+        for c in self.chapters.values():
+            t.rows, t.subheadings = t.rows + c.rows, t.subheadings + c.subheadings
+            t.covered, t.correlated = t.covered + c.covered, t.correlated + c.correlated
+        return t
+
+    def as_dict(self) -> dict:
+        return {
+            "agreement": self.agreement,
+            "hs_edition": self.edition,
+            "rows": dict(sorted(self.rows.items())),
+            "total": self.total.as_dict(),
+            "chapters": {ch: c.as_dict() for ch, c in sorted(self.chapters.items())},
+        }
 
 
 def resolve_psr_dir(psr_dir: str | Path | None = None) -> Path:
@@ -209,6 +285,11 @@ def shipped_rows() -> tuple[PsrRow, ...]:
             raise RuntimeError(f"shipped PSR file {name} is invalid: {problems[0]}")
         out += rows
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _shipped_index() -> dict[tuple[str, str, str], PsrRow]:
+    return {(r.agreement, r.hs_edition, r.hs_code): r for r in shipped_rows()}
 
 
 @lru_cache(maxsize=1)

@@ -106,7 +106,8 @@ def test_assess_reads_standard_input(monkeypatch, capsys, tmp_path):
 def test_coverage_command(tmp_path, capsys):
     assert main(["psr", "coverage", "--psr-dir", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["rows"]["RCEP HS2022"] == {"shipped subheading": 3}
+    by_edition = {e["hs_edition"]: e for e in out["editions"]}
+    assert by_edition["HS2022"]["rows"] == {"shipped subheading": 3}
     assert out["overrides"] == 0
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections import Counter
 from importlib import resources
 
 import pytest
@@ -15,16 +18,23 @@ from .helpers import codes, good, mat, reason, run
 HEADER = "hs_level,hs_code,hs_edition,rule,source\n"
 
 
+def _shipped_csv(name: str) -> list[dict]:
+    text = resources.files("originlink").joinpath("data", "psr", name).read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
 def test_shipped_rows_all_parse_and_keep_their_source():
     table = PsrTable.shipped()
     rows = table.rows()
-    assert len(rows) == 67  # 64 HS 2012 + 3 HS 2022, as SOURCE.md says
-    assert all(r.source and r.node is not None for r in rows)
-    assert table.coverage()["RCEP HS2012"] == {
-        "shipped subheading": 39,
-        "shipped heading": 20,
-        "shipped chapter": 5,
+    files = {
+        e: _shipped_csv(n)
+        for e, n in (("HS2012", "rcep_psr.csv"), ("HS2022", "rcep_psr_hs2022.csv"))
     }
+    assert len(rows) == sum(len(v) for v in files.values())  # every line of the files, no more
+    assert all(r.source and r.node is not None for r in rows)
+    for edition, lines in files.items():
+        levels = Counter(f"shipped {line['hs_level']}" for line in lines)
+        assert table.coverage()[edition].rows == dict(levels)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +59,9 @@ def test_lookup_most_specific(edition, code, status, rule, level):
 
 def test_unknown_rule_is_never_guessed():
     table = PsrTable.shipped()
-    assert table.lookup("RCEP", "HS2012", "840991").status == "unknown"
+    # 38.08's rule has a condition ("provided that at least 50 % by weight of the active
+    # ingredient ... is originating") the rule language cannot state: not shipped, so unknown.
+    assert table.lookup("RCEP", "HS2012", "380891").status == "unknown"
     assert table.lookup("RCEP", "HS2017", "940360").status == "unknown"
     # HS 2022 0304.93 corresponds to two HS 2012 codes (n:n): no fallback, although the
     # HS 2012 code 0304.93 has a row.
@@ -61,7 +73,7 @@ def test_unknown_rule_is_never_guessed():
 
 
 def test_unknown_rule_in_an_assessment_says_so_and_accepts_an_override():
-    data = good("840991", "100", [mat("m1", "7326", "30")], edition="HS2012")
+    data = good("380891", "100", [mat("m1", "2930", "30")], edition="HS2012")
     r = run(data)
     assert r["originating"] is False and r["rule"] is None and r["rule_status"] == "unknown"
     assert "psr_override" in reason(r, "PSR_UNKNOWN")["text"]
@@ -100,7 +112,7 @@ def test_shipped_files_import_cleanly(tmp_path):
     base = resources.files("originlink").joinpath("data", "psr")
     text = base.joinpath("rcep_psr.csv").read_text(encoding="utf-8")
     count, problems = import_schedule(text, tmp_path)
-    assert (count, problems) == (64, [])
+    assert (count, problems) == (len(_shipped_csv("rcep_psr.csv")), [])
     rows = PsrTable.load(tmp_path).rows()
     assert {r.origin for r in rows if r.hs_edition == "HS2012"} == {"imported"}
 
@@ -162,7 +174,8 @@ def test_cli_import_show_override(tmp_path, capsys):
     assert main(["psr", "show", "8471.30", "--edition", "HS2022", "--psr-dir", psr_dir]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["status"] == "found" and shown["rule"] == "CTSH or RVC40"
-    assert main(["psr", "show", "847150", "--edition", "HS2022", "--psr-dir", psr_dir]) == 1
+    # no row, and its HS 2012 code (3808.91) has none either: unknown, exit 1
+    assert main(["psr", "show", "380891", "--edition", "HS2022", "--psr-dir", psr_dir]) == 1
     capsys.readouterr()
     args = ["psr", "override", "847130", "CTH", "--edition", "HS2022", "--psr-dir", psr_dir]
     assert main(args) == 2  # no --reason
