@@ -5,38 +5,50 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= var
+PIP     = $(BIN)/python -m pip --quiet
 
-.PHONY: run test install lint test-py test-odoo bench clean
+.PHONY: run test install install-dev lint test-py test-odoo package bench clean
 
-$(BIN)/.installed: pyproject.toml
+# What running needs: the core and the service (two distributions, installed editable).
+$(BIN)/.installed-run: pyproject.toml lambda_api/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[service,dev]'
+	$(PIP) install -e . -e ./lambda_api
 	touch $@
 
-install: $(BIN)/.installed
+# What testing adds: test tools, moto, linters.
+$(BIN)/.installed-dev: $(BIN)/.installed-run
+	$(PIP) install -e '.[dev]' -e ./lambda_api
+	touch $@
+
+install: $(BIN)/.installed-run
+install-dev: $(BIN)/.installed-dev
 
 ## make run: the whole service on this machine with embedded defaults (SQLite, local key, simulator)
 run: install
 	$(BIN)/originlink serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
 ## make test: lint, every Python test, then the Odoo tests when Odoo is found (ODOO_PATH)
-test: install lint test-py
+test: install-dev lint test-py
 	@scripts/test_odoo.sh --if-found
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=odoo_addon $(BIN)/lint-imports --no-logo --no-cache
 
-test-py: install
+test-py: install-dev
 	$(BIN)/pytest
 
 ## make test-odoo: the addon's tests in Odoo's own framework; needs ODOO_PATH and PostgreSQL
 test-odoo:
 	@scripts/test_odoo.sh
 
-bench: install
+## make package: the Lambda bundle (build/lambda/) from the two distributions' wheels
+package: install-dev
+	$(BIN)/python scripts/package_lambda.py --out build/lambda
+
+bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .venv-odoo .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-odoo .pytest_cache .ruff_cache .hypothesis build dist

@@ -41,7 +41,6 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAMBDA_API = ROOT / "lambda_api"
 TARGETS = {"json": (5000, 10.0), "html": (2000, 10.0)}
 
 
@@ -56,9 +55,7 @@ def bare_app(environ, start_response):
 
 
 def _service(data_dir: Path):
-    if str(LAMBDA_API) not in sys.path:
-        sys.path.insert(0, str(LAMBDA_API))
-    from chalicelib import settings as settings_module
+    from originlink_service import settings as settings_module
 
     return settings_module.configure(settings_module.Settings(data_dir=data_dir))
 
@@ -66,9 +63,10 @@ def _service(data_dir: Path):
 def populate(data_dir: Path, count: int) -> list[str]:
     """Issue `count` certificates through the exporter API; returns their public ids."""
     ctx = _service(data_dir)
-    from app import app
     from chalice.test import Client
-    from chalicelib.auth import create_api_key
+
+    from originlink_service.app import app
+    from originlink_service.auth import create_api_key
 
     _, _, key = create_api_key(ctx.store, "bench exporter")
     doc = json.loads((ROOT / "examples" / "certificate.json").read_text(encoding="utf-8"))
@@ -111,11 +109,12 @@ def _best(fn, n: int, repeat: int) -> float:
 
 def in_process(data_dir: Path, ids: list[str], repeat: int) -> list[tuple[str, float]]:
     ctx = _service(data_dir)
-    from app import app
     from chalice import Chalice
     from chalice.config import Config
     from chalice.local import LocalGateway
-    from chalicelib.verification import verifier
+
+    from originlink_service.app import app
+    from originlink_service.verification import verifier
 
     n = len(ids)
 
@@ -314,9 +313,10 @@ def over_http(data_dir: Path, ids: list[str], args) -> list[tuple[str, str, dict
 def _chalice_local(port: int) -> None:
     """Serve the app with Chalice's own dev server (what `chalice local` runs)."""
     _service(Path(os.environ["ORIGINLINK_DATA_DIR"]))
-    from app import app
     from chalice.config import Config
     from chalice.local import create_local_server
+
+    from originlink_service.app import app
 
     create_local_server(
         app, Config.create(app_name=app.app_name), "127.0.0.1", port

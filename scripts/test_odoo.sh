@@ -88,6 +88,14 @@ if [[ ! -f "$CORE_STAMP" || "$(cat "$CORE_STAMP")" != "$CORE_KEY" ]]; then
         exit 1
     fi
     "$PY" -m pip check
+    # Only the core is here: a service command must say so in one line, not a traceback.
+    if "$VENV/bin/originlink" keys list >"$ART/no-service.txt" 2>&1 ||
+        [[ "$(wc -l <"$ART/no-service.txt")" != 1 ]] ||
+        ! grep -q "pip install originlink-service" "$ART/no-service.txt"; then
+        cat "$ART/no-service.txt" >&2
+        echo "Odoo tests FAILED: 'originlink keys' without the service did not answer in one line" >&2
+        exit 1
+    fi
     echo "originlink installed next to Odoo's pins; $(wc -l <"$ART/freeze-after.txt") pinned" \
         "packages unchanged (test-artifacts/odoo/freeze-*.txt)"
     echo "$CORE_KEY" >"$CORE_STAMP"

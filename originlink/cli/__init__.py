@@ -1,5 +1,10 @@
 """`originlink` command line: one module per command group, each with `register(subparsers)`.
 
+The core's own commands are listed below. Other distributions add theirs through the
+`originlink.commands` entry-point group (as Flask's `flask.commands` does): the service adds
+`serve`, `keys`, `outbox` and `signing-keys`, the customs simulator `simulator`. The core never
+imports them; a command whose distribution is not installed answers in one line what to install.
+
 Exit codes: 0 done, 1 the command ran and found a problem (e.g. invalid document),
 2 unreadable input or bad usage.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib.metadata import entry_points
 
 # Each name is a module in this package exposing `register(subparsers)`; the registered
 # sub-command sets `func(args) -> int` as its handler.
@@ -18,12 +24,31 @@ COMMAND_MODULES: list[str] = [
     "assess",
     "classify",
     "psr",
-    "serve",
-    "keys",
-    "outbox",
-    "signing_keys",
     "verify",
 ]
+
+ENTRY_POINT_GROUP = "originlink.commands"
+
+# Commands other distributions provide: said plainly when that distribution is missing.
+OPTIONAL_COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("originlink-service", "run the certificate service (HTTP)"),
+    "keys": ("originlink-service", "exporter API keys: create, list, revoke"),
+    "outbox": ("originlink-service", "the forwarding outbox"),
+    "signing-keys": ("originlink-service", "service signing keys: list, rotate"),
+    "simulator": ("originlink-simulator", "the customs simulator"),
+}
+
+
+def _not_installed(distribution: str, command: str):
+    def run(args) -> int:
+        print(
+            f"originlink {command}: this command comes with the {distribution} distribution, "
+            f"which is not installed (pip install {distribution})",
+            file=sys.stderr,
+        )
+        return 2
+
+    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"originlink.cli.{name}").register(sub)
+    added = set()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        ep.load()(sub)
+        added.add(ep.name)
+    for command, (distribution, help_text) in OPTIONAL_COMMANDS.items():
+        if command not in added:
+            p = sub.add_parser(command, help=f"{help_text} [needs {distribution}]", add_help=False)
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            p.set_defaults(func=_not_installed(distribution, command))
     return parser
 
 

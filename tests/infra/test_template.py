@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,16 +19,13 @@ from cfnlint.api import lint
 from cfnlint.decode import cfn_yaml
 from moto import mock_aws
 
+from originlink.cli import main as cli_main
+from originlink_service import settings as settings_module
+from originlink_service.storage.dynamodb import table_definition
+
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_API = ROOT / "lambda_api"
 TEMPLATE = ROOT / "infra" / "resources.yaml"
-if str(LAMBDA_API) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_API))
-
-from chalicelib import settings as settings_module  # noqa: E402
-from chalicelib.storage.dynamodb import table_definition  # noqa: E402
-
-from originlink.cli import main as cli_main  # noqa: E402
 
 REGIONS = ["ap-southeast-1", "us-east-1"]
 
@@ -51,22 +47,16 @@ def resources(template) -> dict:
 
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory) -> Path:
-    """What the deploy guide does: vendor the core, then `chalice package --merge-template`,
-    on a copy of lambda_api so the checkout is left untouched."""
-    work = tmp_path_factory.mktemp("package")
-    app_dir = work / "lambda_api"
-    ignore = shutil.ignore_patterns("__pycache__", "deployments", "vendor")
-    shutil.copytree(LAMBDA_API, app_dir, ignore=ignore)
-    shutil.copytree(ROOT / "originlink", app_dir / "vendor" / "originlink", ignore=ignore)
-    out = work / "out"
-    chalice = Path(sys.executable).with_name("chalice")
+    """What `make package` does: wheels of both distributions -> `chalice package
+    --merge-template`, in a temporary folder so the checkout is left untouched."""
+    out = tmp_path_factory.mktemp("package") / "out"
+    env = {**os.environ, "AWS_DEFAULT_REGION": REGIONS[0]}  # no AWS call is made
     result = subprocess.run(
-        [chalice, "package", "--stage", "dev", "--merge-template", TEMPLATE, out],
-        cwd=app_dir,
-        env={**os.environ, "AWS_DEFAULT_REGION": REGIONS[0]},  # no AWS call is made
+        [sys.executable, ROOT / "scripts" / "package_lambda.py", "--out", out],
+        env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
@@ -80,9 +70,37 @@ def test_merged_template_passes_cfn_lint(packaged):
     assert [str(m) for m in matches] == []
 
 
-def test_package_holds_the_app_and_the_vendored_core(packaged):
+def test_package_holds_the_app_and_both_distributions(packaged):
     names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
-    assert {"app.py", "chalicelib/settings.py", "originlink/__init__.py"} <= names
+    assert {"app.py", "originlink_service/settings.py", "originlink/__init__.py"} <= names
+    assert "originlink/data/psr/rcep_psr.csv" in names  # package data travels too
+    # Not in the bundle: the CLI's server (gunicorn) and the SDK the Lambda runtime provides.
+    assert not any(n.startswith(("gunicorn/", "boto3/", "botocore/")) for n in names)
+
+
+def test_app_imports_from_the_bundle_alone(packaged, tmp_path):
+    """The built bundle is complete: its app imports with nothing else on the path (no
+    site-packages, no checkout), as the Lambda runtime would import it."""
+    bundle = tmp_path / "bundle"
+    zipfile.ZipFile(packaged / "deployment.zip").extractall(bundle)
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1]]; import app;"
+        "assert app.app.app_name == 'originlink';"
+        "import originlink, originlink_service;"
+        "assert originlink.__file__.startswith(sys.argv[1]);"
+        "assert originlink_service.__file__.startswith(sys.argv[1]);"
+        "assert '/v1/certificates' in app.app.routes and '/v/{public_id}' in app.app.routes;"
+        "print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(bundle)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
 
 
 def test_every_function_runs_with_the_stack_settings_and_role(packaged, resources):
@@ -100,7 +118,9 @@ def test_every_function_runs_with_the_stack_settings_and_role(packaged, resource
 
 
 def test_environment_names_are_those_the_app_reads(resources):
-    tree = ast.parse((LAMBDA_API / "chalicelib" / "settings.py").read_text(encoding="utf-8"))
+    tree = ast.parse(
+        (LAMBDA_API / "originlink_service" / "settings.py").read_text(encoding="utf-8")
+    )
     read = {
         node.args[0].value
         for node in ast.walk(tree)
@@ -224,7 +244,7 @@ def _actions(statements, prefix: str) -> set[str]:
 
 
 def test_table_actions_are_exactly_the_adapter_calls(resources):
-    adapter = LAMBDA_API / "chalicelib" / "storage" / "dynamodb.py"
+    adapter = LAMBDA_API / "originlink_service" / "storage" / "dynamodb.py"
     operations = _operations("dynamodb", _calls_on(adapter, "_db") - {"exceptions"})
     if "TransactWriteItems" in operations:
         # A transaction is authorised item by item, as the action of each item's kind.

@@ -19,16 +19,13 @@ import pytest
 import requests
 from moto import mock_aws
 
-ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_API = ROOT / "lambda_api"
-EXAMPLES = ROOT / "examples"
-if str(LAMBDA_API) not in sys.path:
-    sys.path.insert(0, str(LAMBDA_API))
+from originlink_service import settings as settings_module
+from originlink_service.auth import create_api_key
+from originlink_service.storage import open_store
+from originlink_service.storage.dynamodb import table_definition
 
-from chalicelib import settings as settings_module  # noqa: E402
-from chalicelib.auth import create_api_key  # noqa: E402
-from chalicelib.storage import open_store  # noqa: E402
-from chalicelib.storage.dynamodb import table_definition  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
 
 # The examples carry fixed dates; the service checks them against today (Art 3.16: expired or
 # future-dated proofs are refused), so the tests move every date by the same number of days to
@@ -87,7 +84,7 @@ def store(request, tmp_path):
 def ctx(tmp_path):
     """A fresh service (SQLite store and local key in tmp_path) with empty result caches.
     The verification tests use these `ctx`, `app` and `client` fixtures too."""
-    from chalicelib.verification import verifier
+    from originlink_service.verification import verifier
 
     verifier.clear_caches()
     ctx = settings_module.configure(settings_module.Settings(data_dir=tmp_path / "data"))
@@ -97,7 +94,7 @@ def ctx(tmp_path):
 
 @pytest.fixture
 def app(ctx):
-    from app import app as chalice_app
+    from originlink_service.app import app as chalice_app
 
     return chalice_app
 

@@ -6,16 +6,17 @@ import json
 import threading
 
 import pytest
-from chalicelib import service
-from chalicelib.lifecycle import verify_chain
-from chalicelib.problems import ApiProblem
-from chalicelib.schemas import CertificateResource
-from chalicelib.storage import Event
 
 from originlink.formats.canonical import digest
 from originlink.links.access import ACCESS_ALPHABET, access_code_is_valid, new_access_code
 from originlink.model import Certificate
 from originlink.signing import verify_jws
+from originlink_service import service
+from originlink_service.errors import Conflict
+from originlink_service.lifecycle import verify_chain
+from originlink_service.problems import from_service_error
+from originlink_service.schemas import CertificateResource
+from originlink_service.storage import Event
 
 from .conftest import auth
 
@@ -186,15 +187,8 @@ def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
     def race():
         try:
             barrier.wait()
-            answers.append(
-                service.idempotent(
-                    ctx,
-                    exporter_id,
-                    "race",
-                    req_hash,
-                    service.create(ctx, exporter_id, certificate),
-                )
-            )
+            request = service.IdempotentRequest("race", req_hash)
+            answers.append(service.create(ctx, exporter_id, certificate, request=request))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -215,19 +209,16 @@ def test_duplicate_of_a_lifecycle_action_that_commits_meanwhile_replays(ctx, cre
     """A retry of `cancel` that checked its key just before the first request committed must
     get the first answer, not 409 invalid_state from the record the first request changed."""
     exporter_id = ctx.store.list_api_keys()[0].exporter_id
-    req_hash = service.request_hash("POST", "/cancel", {"reason": "x"})
-    late = service.cancel(ctx, exporter_id, created["id"], "x")
+    request = service.IdempotentRequest("dup", service.request_hash("POST", "/c", {"r": "x"}))
+    # The undecorated operation: what this request computes once it has checked its key.
+    late = service.cancel.__wrapped__
 
-    def build_after_the_other_request_committed():
-        first = service.idempotent(
-            ctx, exporter_id, "dup", req_hash, service.cancel(ctx, exporter_id, created["id"], "x")
-        )
+    def prepare_after_the_other_request_committed():
+        first = service.cancel(ctx, exporter_id, created["id"], "x", request=request)
         assert first.status == 200 and not first.replayed
-        return late()
+        return late(ctx, exporter_id, created["id"], "x")
 
-    answer = service.idempotent(
-        ctx, exporter_id, "dup", req_hash, build_after_the_other_request_committed
-    )
+    answer = service.run_once(ctx, exporter_id, request, prepare_after_the_other_request_committed)
     assert answer.replayed and answer.status == 200 and answer.body["state"] == "cancelled"
     assert [e.type for e in ctx.store.list_events(created["id"])][-1] == "cancelled"
     assert len(ctx.store.list_events(created["id"])) == 3
@@ -455,16 +446,19 @@ def test_stale_write_is_a_409_and_changes_nothing(ctx, client, api_key, created)
     service.record_status(ctx, stale, "forwarded", "forwarded", actor="forwarder", detail={})
 
     # ... so a change computed from the stale read is refused.
-    def build():
-        from chalicelib import lifecycle
-        from chalicelib.storage import RecordUpdate, WriteBatch
+    def prepare():
+        from originlink_service import lifecycle
+        from originlink_service.storage import RecordUpdate, WriteBatch
 
         updated, event = lifecycle.advance(stale, "cancelled", "cancelled", actor=exporter_id)
-        return WriteBatch(updates=[RecordUpdate(updated, stale.version, [event])]), 200, {}
+        return service.Change(
+            WriteBatch(updates=[RecordUpdate(updated, stale.version, [event])]), {}
+        )
 
-    with pytest.raises(ApiProblem) as info:
-        service.idempotent(ctx, exporter_id, "stale", "h", build)
-    assert info.value.status == 409 and info.value.code == "version_conflict"
+    with pytest.raises(Conflict) as info:
+        service.run_once(ctx, exporter_id, service.IdempotentRequest("stale", "h"), prepare)
+    assert info.value.code == "version_conflict"
+    assert from_service_error(info.value).status == 409
     assert ctx.store.get_certificate(exporter_id, created["id"]).state == "forwarded"
     assert ctx.store.get_idempotency(exporter_id, "stale") is None
     assert all(isinstance(e, Event) for e in ctx.store.list_events(created["id"]))

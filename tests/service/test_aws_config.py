@@ -8,12 +8,12 @@ import json
 import boto3
 import pytest
 from chalice.test import Client
-from chalicelib import settings as settings_module
-from chalicelib.auth import create_api_key
-from chalicelib.outbox import drain_once
-from chalicelib.storage.dynamodb import table_definition
 
 from originlink.signing import KmsKeyring, verify_jws
+from originlink_service import settings as settings_module
+from originlink_service.auth import create_api_key
+from originlink_service.outbox import drain_once
+from originlink_service.storage.dynamodb import table_definition
 
 from .conftest import auth
 
@@ -36,7 +36,7 @@ def aws_ctx(aws_env):
 
 
 def test_lambda_configuration_end_to_end(aws_ctx, certificate):
-    from app import app
+    from originlink_service.app import app
 
     _, _, key = create_api_key(aws_ctx.store, "acme")
     with Client(app) as client:

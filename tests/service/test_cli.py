@@ -81,3 +81,26 @@ def test_core_cli_does_not_import_service_dependencies():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_service_commands_come_through_the_entry_point_group():
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="originlink.commands")}
+    assert names["serve"] == "originlink_service.commands.serve:register"
+    assert {"keys", "outbox", "signing-keys"} <= set(names)
+
+
+def test_a_service_command_without_the_service_says_what_to_install(monkeypatch, capsys):
+    """As in Odoo's environment, where only the core is installed (scripts/test_odoo.sh checks
+    the same with the real install)."""
+    import originlink.cli as cli
+
+    monkeypatch.setattr(cli, "entry_points", lambda group: [])
+    assert cli.main(["keys", "list", "--data-dir", "x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "originlink keys: this command comes with the originlink-service distribution, "
+        "which is not installed (pip install originlink-service)"
+    ]
+    assert cli.main(["schema"]) == 0  # the core's own commands are unaffected

@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from chalicelib import outbox
+
+from originlink_service import outbox
 
 from .conftest import auth
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalicelib.schemas import PrecheckResult
+
+from originlink_service.schemas import PrecheckResult
 
 from .conftest import auth, shift_dates
 from .test_api import assert_problem, body, post

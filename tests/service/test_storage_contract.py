@@ -6,8 +6,9 @@ import dataclasses
 import json
 
 import pytest
-from chalicelib import lifecycle
-from chalicelib.storage import (
+
+from originlink_service import lifecycle
+from originlink_service.storage import (
     ApiKey,
     CertificateRecord,
     Conflict,

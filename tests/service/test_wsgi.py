@@ -6,7 +6,8 @@ import io
 import json
 
 import pytest
-from chalicelib.wsgi import ChaliceWSGI
+
+from originlink_service.wsgi import ChaliceWSGI
 
 from .conftest import auth
 

@@ -9,11 +9,11 @@ import json
 import uuid
 
 import pytest
-from service import conftest as service_conftest  # also puts lambda_api/ on sys.path
+from service import conftest as service_conftest
 
 # isort: split
-from chalicelib import lifecycle, service
-from chalicelib.auth import create_api_key
+from originlink_service import lifecycle, service
+from originlink_service.auth import create_api_key
 
 # The service tests' fixtures, one fresh app per test.
 ctx, app, client = service_conftest.ctx, service_conftest.app, service_conftest.client

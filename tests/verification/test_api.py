@@ -7,10 +7,10 @@ import json
 from datetime import date
 
 import pytest
-from chalicelib.verification import verifier
 
 from originlink.credentials import verify_credential
 from originlink.links import short_code_with_check
+from originlink_service.verification import verifier
 
 
 def get(client, path, headers=None):
@@ -370,9 +370,8 @@ def test_routes_are_in_the_openapi_document(client):
 
 
 def test_status_attestation_is_signed_and_etag_is_stable(client, fleet):
-    from chalicelib.verification import verifier as v
-
     from originlink.signing import verify_jws
+    from originlink_service.verification import verifier as v
 
     cert = fleet.issue()
     path = f"/v1/verify/{cert['public_id']}"

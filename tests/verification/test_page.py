@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
-from chalicelib.verification import i18n
 
 from originlink.links import short_code_with_check
+from originlink_service.verification import i18n
 
 
 def page(client, path, headers=None):

@@ -9,31 +9,18 @@ real keys are shown once by `originlink keys create` and never stored in clear.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+
+# Imports of the service's modules stay inside the handlers: this module is loaded whenever
+# the `originlink` command builds its parser, and `originlink assess` must not pay for Chalice.
 
 DEMO_EXPORTER = "demo"
 
 
-def lambda_api_dir() -> Path:
-    override = os.environ.get("ORIGINLINK_LAMBDA_API")
-    if override:
-        return Path(override)
-    import originlink
-
-    return Path(originlink.__file__).resolve().parent.parent / "lambda_api"
-
-
 def load_service(data_dir: str | None = None):
-    """Make `lambda_api` importable and return a configured service context."""
-    path = lambda_api_dir()
-    if not (path / "app.py").exists():
-        raise SystemExit(
-            f"originlink: the service code is not at {path} (set ORIGINLINK_LAMBDA_API)"
-        )
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-    from chalicelib.settings import Settings, configure
+    """The service context (`originlink_service.settings.Context`) configured from the
+    environment and --data-dir."""
+    from ..settings import Settings, configure
 
     settings = Settings.from_env()
     if data_dir is not None:
@@ -43,7 +30,7 @@ def load_service(data_dir: str | None = None):
 
 def ensure_demo_key(ctx) -> str:
     """The demo exporter's API key: created with the exporter on first run, then re-read."""
-    from chalicelib.auth import create_api_key
+    from ..auth import create_api_key
 
     key_file = ctx.settings.data_dir / "demo-api-key"
     if key_file.exists():
@@ -88,7 +75,7 @@ def _run(args) -> int:
     if hasattr(ctx.store, "close"):
         ctx.store.close()  # workers open their own connections after the fork
     text = banner(args.host, args.port, api_key, ctx.settings.data_dir)
-    from chalicelib.server import OriginLinkServer
+    from ..server import OriginLinkServer
 
     def on_ready() -> None:
         print(text, flush=True)

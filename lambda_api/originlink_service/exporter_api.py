@@ -11,11 +11,20 @@ from chalice import Blueprint, Response
 from . import lifecycle, service
 from .auth import authenticate
 from .http import idempotency_key, int_param, json_body, parse_model, query_param
-from .problems import ApiProblem
+from .problems import ApiProblem, answers_domain_errors
 from .schemas import CancelRequest, CertifiedTrueCopyRequest, ReplaceBody
 from .settings import context
 
 api = Blueprint(__name__)
+
+
+def route(path: str, **options):
+    """`api.route` for a view whose domain errors (errors.py) answer as problem+json."""
+
+    def register(view):
+        return api.route(path, **options)(answers_domain_errors(view))
+
+    return register
 
 
 def _exporter() -> str:
@@ -41,16 +50,16 @@ def _answer(answer: service.Answer) -> Response:
     return _json(answer.status, answer.body, headers)
 
 
-def _idempotent(exporter_id: str, data, build) -> Response:
+def _idempotency(data) -> service.IdempotentRequest:
     request = api.current_request
-    key = idempotency_key(request)
     # The route template and its parameters, not the raw path: on Lambda the path carries the
     # stage name, locally it does not; the same request must hash the same in both.
     target = request.context.get("resourcePath", "") + json.dumps(
         request.uri_params or {}, sort_keys=True
     )
-    req_hash = service.request_hash(request.method, target, data)
-    return _answer(service.idempotent(context(), exporter_id, key, req_hash, build))
+    return service.IdempotentRequest(
+        key=idempotency_key(request), hash=service.request_hash(request.method, target, data)
+    )
 
 
 def _change_request(model=None) -> tuple[str, object, object]:
@@ -62,19 +71,19 @@ def _change_request(model=None) -> tuple[str, object, object]:
     return exporter_id, data, parse_model(model, data) if model is not None else None
 
 
-@api.route("/v1/certificates", methods=["POST"])
+@route("/v1/certificates", methods=["POST"])
 def create_certificate():
     exporter_id, data, _ = _change_request()
-    return _idempotent(exporter_id, data, service.create(context(), exporter_id, data))
+    return _answer(service.create(context(), exporter_id, data, request=_idempotency(data)))
 
 
-@api.route("/v1/precheck", methods=["POST"])
+@route("/v1/precheck", methods=["POST"])
 def precheck():
     _exporter()
     return _json(200, service.precheck(json_body(api.current_request)))
 
 
-@api.route("/v1/certificates", methods=["GET"])
+@route("/v1/certificates", methods=["GET"])
 def list_certificates():
     exporter_id = _exporter()
     limit = int_param(api.current_request, "limit", 50, 1, 200)
@@ -90,13 +99,13 @@ def list_certificates():
     return _json(200, {"items": [service.resource(r) for r in records], "next": cursor})
 
 
-@api.route("/v1/certificates/{certificate_id}", methods=["GET"])
+@route("/v1/certificates/{certificate_id}", methods=["GET"])
 def get_certificate(certificate_id):
     exporter_id = _exporter()
     return _json(200, service.resource(service.load(context(), exporter_id, certificate_id)))
 
 
-@api.route("/v1/certificates/{certificate_id}/events", methods=["GET"])
+@route("/v1/certificates/{certificate_id}/events", methods=["GET"])
 def list_events(certificate_id):
     exporter_id = _exporter()
     record = service.load(context(), exporter_id, certificate_id)
@@ -110,25 +119,40 @@ def list_events(certificate_id):
     )
 
 
-@api.route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
+@route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
 def cancel_certificate(certificate_id):
     exporter_id, data, body = _change_request(CancelRequest)
-    build = service.cancel(context(), exporter_id, certificate_id, body.reason)
-    return _idempotent(exporter_id, data, build)
+    answer = service.cancel(
+        context(), exporter_id, certificate_id, body.reason, request=_idempotency(data)
+    )
+    return _answer(answer)
 
 
-@api.route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
+@route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
 def replace_certificate(certificate_id):
     exporter_id, data, body = _change_request(ReplaceBody)
-    build = service.replace(context(), exporter_id, certificate_id, body.certificate, body.reason)
-    return _idempotent(exporter_id, data, build)
+    answer = service.replace(
+        context(),
+        exporter_id,
+        certificate_id,
+        body.certificate,
+        body.reason,
+        request=_idempotency(data),
+    )
+    return _answer(answer)
 
 
-@api.route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
+@route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
 def certified_true_copy(certificate_id):
     exporter_id, data, body = _change_request(CertifiedTrueCopyRequest)
     today = datetime.now(UTC).date()
-    build = service.certified_true_copy(
-        context(), exporter_id, certificate_id, body.reason, body.note, today
+    answer = service.certified_true_copy(
+        context(),
+        exporter_id,
+        certificate_id,
+        body.reason,
+        body.note,
+        today,
+        request=_idempotency(data),
     )
-    return _idempotent(exporter_id, data, build)
+    return _answer(answer)

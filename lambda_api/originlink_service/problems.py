@@ -2,15 +2,19 @@
 
 Views raise `ApiProblem`; it subclasses `ChaliceUnhandledError` so Chalice lets it through to
 our middleware (app.py), which turns it — and any error Chalice produces itself (405, 415,
-500) — into a problem document.
+500) — into a problem document. The service's domain errors (`errors.py`) get their status here
+and nowhere else (`from_service_error`).
 """
 
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from chalice import Response
 from chalice.app import ChaliceUnhandledError
+
+from .errors import Conflict, InvalidInput, InvalidState, NotFound, ServiceError
 
 PROBLEM_TYPE_BASE = "https://originlink.example/problems/"
 CONTENT_TYPE = "application/problem+json"
@@ -99,11 +103,31 @@ def from_chalice_error(response: Response, instance: str | None) -> Response:
     return problem.response(instance)
 
 
-def from_core_problems(problems, *, status: int = 422, code: str = "invalid_certificate"):
-    """An ApiProblem carrying the core's Problem list (path, code, message, article)."""
-    errors = [p.model_dump() for p in problems]
-    first = errors[0] if errors else {}
-    detail = first.get("message", "the certificate is not valid")
-    if len(errors) > 1:
-        detail += f" (and {len(errors) - 1} more problems, listed in errors[])"
-    return ApiProblem(status, code, detail, errors=errors, article=first.get("article"))
+# The one place a domain error becomes an HTTP status.
+_STATUS = {NotFound: 404, InvalidInput: 422, InvalidState: 409, Conflict: 409}
+
+
+def from_service_error(error: ServiceError) -> ApiProblem:
+    status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 500)
+    return ApiProblem(
+        status,
+        error.code,
+        error.detail,
+        errors=error.errors,
+        article=error.article,
+        **error.extra,
+    )
+
+
+def answers_domain_errors(view):
+    """A route whose domain errors come back as problem+json. (Chalice turns any exception
+    but its own `ChaliceUnhandledError` into a bare 500 before the middleware sees it.)"""
+
+    @wraps(view)
+    def edge(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ServiceError as error:
+            raise from_service_error(error) from error
+
+    return edge

@@ -9,9 +9,9 @@ from .serve import load_service
 
 
 def _create(args) -> int:
-    ctx = load_service(args.data_dir)
-    from chalicelib.auth import create_api_key
+    from ..auth import create_api_key
 
+    ctx = load_service(args.data_dir)
     exporter, key, plain = create_api_key(ctx.store, args.exporter)
     out = {
         "exporter": exporter.name,
@@ -50,9 +50,9 @@ def _list(args) -> int:
 
 
 def _revoke(args) -> int:
-    ctx = load_service(args.data_dir)
-    from chalicelib.lifecycle import now_iso
+    from ..lifecycle import now_iso
 
+    ctx = load_service(args.data_dir)
     if not ctx.store.revoke_api_key(args.key_id, now_iso()):
         print(f"originlink: no API key {args.key_id!r}", file=sys.stderr)
         return 2

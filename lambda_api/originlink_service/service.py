@@ -1,6 +1,11 @@
 """Certificate operations, thin over the core: validate (originlink.model), canonicalise and
 digest (originlink.formats.canonical), sign (originlink.signing), then commit everything a
-request changes in one storage transaction. Used by the routes and the outbox worker."""
+request changes in one storage transaction. Used by the routes and the outbox worker.
+
+Each operation does what it is named for: `create`, `cancel`, `replace` and
+`certified_true_copy` compute their change and commit it, at most once per Idempotency-Key
+(`@idempotent`). Refusals are domain errors (`errors.py`); only the HTTP edge maps them to
+statuses."""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import wraps
 
 import rfc8785
 
@@ -20,9 +27,10 @@ from originlink.links.access import new_access_code
 from originlink.model import Certificate, Problem, check_certificate
 
 from . import lifecycle
+from .errors import Conflict, InvalidInput, InvalidState, NotFound
 from .lifecycle import TransitionNotAllowed
-from .problems import ApiProblem, from_core_problems
 from .schemas import CertificateResource
+from .settings import Context
 from .storage import (
     CertificateRecord,
     DuplicateNumber,
@@ -51,9 +59,30 @@ def new_public_id() -> str:
 
 @dataclass
 class Answer:
-    status: int
+    """What an operation answers: the resource, whether it was created (else changed), and
+    whether this is the replay of an earlier request's answer."""
+
+    status: int  # 201 created, 200 changed: kept as sent, so a replay answers the same
     body: dict
     replayed: bool = False
+
+
+@dataclass
+class Change:
+    """Everything one operation changes (committed in one transaction) and the resulting
+    resource."""
+
+    batch: WriteBatch
+    body: dict
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The request's Idempotency-Key and the hash of what it asks (`request_hash`)."""
+
+    key: str
+    hash: str
 
 
 # --- representation -----------------------------------------------------------------------
@@ -116,7 +145,7 @@ def check(data, *, today: date, prefix: str = "") -> Certificate:
                 p.model_copy(update={"path": prefix + (("." + p.path) if p.path else "")})
                 for p in problems
             ]
-        raise from_core_problems(problems)
+        raise InvalidInput.from_problems(problems)
     return cert
 
 
@@ -149,7 +178,7 @@ def precheck(data) -> dict:
 
 
 def _new_record(
-    ctx,
+    ctx: Context,
     exporter_id: str,
     cert: Certificate,
     *,
@@ -244,58 +273,60 @@ def request_hash(method: str, path: str, body: object) -> str:
 
 def _replay(record: IdempotencyRecord, req_hash: str) -> Answer:
     if record.request_hash != req_hash:
-        raise ApiProblem(
-            409,
-            "idempotency_key_reused",
+        raise Conflict(
             "this Idempotency-Key was already used with a different request; "
             "use a new key for a new request",
+            code="idempotency_key_reused",
         )
     return Answer(record.status, json.loads(record.body), replayed=True)
 
 
-def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
-    """Run `build() -> (WriteBatch, status, body)` at most once per (exporter, key). `build`
-    validates too, so a replay answers from the record without re-checking anything.
+def run_once(
+    ctx: Context, exporter_id: str, request: IdempotentRequest, prepare: Callable[[], Change]
+) -> Answer:
+    """Compute a change with `prepare()` and commit it, at most once per (exporter, key).
+    `prepare` validates too, so a replay answers from the record without re-checking anything.
 
     The idempotency record is written in the same transaction as the change it answers, so a
     replay after a crash sees either both or neither; when two requests race, the storage's
     uniqueness check lets exactly one commit and the other replays its answer."""
     store = ctx.store
-    existing = store.get_idempotency(exporter_id, key)
+    existing = store.get_idempotency(exporter_id, request.key)
     if existing is not None:
-        return _replay(existing, req_hash)
+        return _replay(existing, request.hash)
     try:
-        batch, status, body = build()
-    except ApiProblem:
+        change = prepare()
+    except (NotFound, InvalidInput, InvalidState, Conflict):
         # A duplicate of this request may have committed since the check above, changing
-        # what `build` saw (a cancel finds the record cancelled): answer as its replay.
-        winner = store.get_idempotency(exporter_id, key)
+        # what `prepare` saw (a cancel finds the record cancelled): answer as its replay.
+        winner = store.get_idempotency(exporter_id, request.key)
         if winner is not None:
-            return _replay(winner, req_hash)
+            return _replay(winner, request.hash)
         raise
+    status = 201 if change.created else 200
+    batch = change.batch
     batch.idempotency = IdempotencyRecord(
         exporter_id=exporter_id,
-        key=key,
-        request_hash=req_hash,
+        key=request.key,
+        request_hash=request.hash,
         status=status,
         # Key order kept: the replay is serialised exactly like the first answer.
-        body=json.dumps(body, ensure_ascii=False),
+        body=json.dumps(change.body, ensure_ascii=False),
         created_at=lifecycle.now_iso(),
-        certificate_id=body.get("id"),
+        certificate_id=change.body.get("id"),
     )
     try:
         store.commit(batch)
     except IdempotencyKeyTaken:
-        return _replay(store.get_idempotency(exporter_id, key), req_hash)
+        return _replay(store.get_idempotency(exporter_id, request.key), request.hash)
     except DuplicateNumber as exc:
-        winner = store.get_idempotency(exporter_id, key)  # a racing duplicate of this request
+        winner = store.get_idempotency(exporter_id, request.key)  # a racing duplicate
         if winner is not None:
-            return _replay(winner, req_hash)
-        raise ApiProblem(
-            409,
-            "duplicate_number",
+            return _replay(winner, request.hash)
+        raise Conflict(
             f"number: you already have a certificate numbered {exc}; to correct it use "
             "POST /v1/certificates/{id}/replace",
+            code="duplicate_number",
             article="Art 3.17",
             errors=[
                 {
@@ -309,164 +340,153 @@ def idempotent(ctx, exporter_id: str, key: str, req_hash: str, build) -> Answer:
     except VersionConflict as exc:
         # DynamoDB may report a racing duplicate as a transaction conflict: if the other
         # request has committed this key meanwhile, answer as a replay.
-        winner = store.get_idempotency(exporter_id, key)
+        winner = store.get_idempotency(exporter_id, request.key)
         if winner is not None:
-            return _replay(winner, req_hash)
-        raise ApiProblem(
-            409,
-            "version_conflict",
+            return _replay(winner, request.hash)
+        raise Conflict(
             "the certificate changed while this request was processed; read it again and retry",
+            code="version_conflict",
         ) from exc
-    return Answer(status, body)
+    return Answer(status, change.body)
+
+
+def idempotent(operation: Callable[..., Change]) -> Callable[..., Answer]:
+    """`operation(ctx, exporter_id, ...) -> Change`, run and committed at most once per
+    Idempotency-Key: the decorated function takes `request=IdempotentRequest(...)`."""
+
+    @wraps(operation)
+    def run(ctx: Context, exporter_id: str, *args, request: IdempotentRequest, **kwargs):
+        return run_once(
+            ctx, exporter_id, request, lambda: operation(ctx, exporter_id, *args, **kwargs)
+        )
+
+    return run
 
 
 # --- operations ---------------------------------------------------------------------------
 
 
-def load(ctx, exporter_id: str, certificate_id: str) -> CertificateRecord:
+def load(ctx: Context, exporter_id: str, certificate_id: str) -> CertificateRecord:
     record = None
     if CERTIFICATE_ID.fullmatch(certificate_id):
         record = ctx.store.get_certificate(exporter_id, certificate_id)
     if record is None:
         # Same answer for "does not exist" and "belongs to another exporter".
-        raise ApiProblem(404, "not_found", "no certificate with this id")
+        raise NotFound("no certificate with this id")
     return record
 
 
-def _transition_problem(exc: TransitionNotAllowed, article: str | None = None) -> ApiProblem:
-    return ApiProblem(
-        409,
-        "invalid_state",
-        str(exc),
-        article=article,
-        state=exc.current,
+def _advance(record: CertificateRecord, type_: str, new_state: str, *, article=None, **kwargs):
+    try:
+        return lifecycle.advance(record, type_, new_state, **kwargs)
+    except TransitionNotAllowed as exc:
+        raise InvalidState(str(exc), article=article, state=exc.current) from exc
+
+
+@idempotent
+def create(ctx: Context, exporter_id: str, data: object) -> Change:
+    today = today_utc()
+    cert = check(data, today=today)
+    record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id, today=today)
+    return Change(WriteBatch(creates=[(record, events)], outbox=[outbox]), resource(record), True)
+
+
+@idempotent
+def cancel(ctx: Context, exporter_id: str, certificate_id: str, reason: str) -> Change:
+    record = load(ctx, exporter_id, certificate_id)
+    updated, event = _advance(
+        record, "cancelled", lifecycle.CANCELLED, actor=exporter_id, detail={"reason": reason}
+    )
+    return Change(
+        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]), resource(updated)
     )
 
 
-def create(ctx, exporter_id: str, data: object):
-    def build():
-        today = today_utc()
-        cert = check(data, today=today)
-        record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id, today=today)
-        return WriteBatch(creates=[(record, events)], outbox=[outbox]), 201, resource(record)
-
-    return build
-
-
-def cancel(ctx, exporter_id: str, certificate_id: str, reason: str):
-    def build():
-        record = load(ctx, exporter_id, certificate_id)
-        try:
-            updated, event = lifecycle.advance(
-                record,
-                "cancelled",
-                lifecycle.CANCELLED,
-                actor=exporter_id,
-                detail={"reason": reason},
-            )
-        except TransitionNotAllowed as exc:
-            raise _transition_problem(exc) from exc
-        batch = WriteBatch(updates=[RecordUpdate(updated, record.version, [event])])
-        return batch, 200, resource(updated)
-
-    return build
-
-
-def replace(ctx, exporter_id: str, certificate_id: str, data: dict, reason: str):
+@idempotent
+def replace(ctx: Context, exporter_id: str, certificate_id: str, data: dict, reason: str) -> Change:
     """Art 3.17.5: issue a new certificate and invalidate the original, in one transaction."""
-
-    def build():
-        original = load(ctx, exporter_id, certificate_id)
-        today = today_utc()
-        cert = check(data, today=today, prefix="certificate")
-        new, events, outbox = _new_record(
-            ctx,
-            exporter_id,
-            cert,
-            actor=exporter_id,
-            replaces=original.id,
-            # Keeping the original's number reuses it; a new number must be free (Art 3.17).
-            reuses_number=cert.number == original.number,
-            detail={"replaces": original.id, "reason": reason},
-            today=today,
-        )
-        try:
-            updated, event = lifecycle.advance(
-                original,
-                "replaced",
-                lifecycle.REPLACED,
-                actor=exporter_id,
-                detail={"replaced_by": new.id, "reason": reason, "article": "Art 3.17.5"},
-            )
-        except TransitionNotAllowed as exc:
-            raise _transition_problem(exc, "Art 3.17.5") from exc
-        updated.replaced_by = new.id
-        batch = WriteBatch(
-            creates=[(new, events)],
-            updates=[RecordUpdate(updated, original.version, [event])],
-            outbox=[outbox],
-        )
-        return batch, 201, resource(new)
-
-    return build
+    original = load(ctx, exporter_id, certificate_id)
+    today = today_utc()
+    cert = check(data, today=today, prefix="certificate")
+    new, events, outbox = _new_record(
+        ctx,
+        exporter_id,
+        cert,
+        actor=exporter_id,
+        replaces=original.id,
+        # Keeping the original's number reuses it; a new number must be free (Art 3.17).
+        reuses_number=cert.number == original.number,
+        detail={"replaces": original.id, "reason": reason},
+        today=today,
+    )
+    updated, event = _advance(
+        original,
+        "replaced",
+        lifecycle.REPLACED,
+        article="Art 3.17.5",
+        actor=exporter_id,
+        detail={"replaced_by": new.id, "reason": reason, "article": "Art 3.17.5"},
+    )
+    updated.replaced_by = new.id
+    batch = WriteBatch(
+        creates=[(new, events)],
+        updates=[RecordUpdate(updated, original.version, [event])],
+        outbox=[outbox],
+    )
+    return Change(batch, resource(new), created=True)
 
 
+@idempotent
 def certified_true_copy(
-    ctx, exporter_id: str, certificate_id: str, reason: str, note: str | None, today: date
-):
+    ctx: Context, exporter_id: str, certificate_id: str, reason: str, note: str | None, today: date
+) -> Change:
     """Art 3.17.9: a copy marked CERTIFIED TRUE COPY, with the original's number and issue
     date, for a lost, stolen or destroyed original. The original stays valid; the copy is its
     own signed record pointing to it (`copy_of`)."""
-
-    def build():
-        original = load(ctx, exporter_id, certificate_id)
-        if original.state not in lifecycle.COPYABLE:
-            raise ApiProblem(
-                409,
-                "invalid_state",
-                f"no certified true copy of a certificate in state {original.state!r}",
-                article="Art 3.17.9",
-                state=original.state,
-            )
-        doc = dict(original.document)
-        doc["certified_true_copy"] = {
-            "certified_on": today.isoformat(),
-            "original_number": original.number,
-            "original_issue_date": doc["issue_date"],
-        }
-        cert, problems = check_certificate(doc, today=today)
-        if problems:
-            raise from_core_problems(problems, code="copy_not_allowed")
-        detail = {"copy_of": original.id, "reason": reason, "note": note}
-        copy, events, outbox = _new_record(
-            ctx,
-            exporter_id,
-            cert,
-            actor=exporter_id,
-            copy_of=original.id,
-            reuses_number=True,
-            detail=detail,
-            today=today,
+    original = load(ctx, exporter_id, certificate_id)
+    if original.state not in lifecycle.COPYABLE:
+        raise InvalidState(
+            f"no certified true copy of a certificate in state {original.state!r}",
+            article="Art 3.17.9",
+            state=original.state,
         )
-        updated, event = lifecycle.advance(
-            original,
-            "certified_true_copy_issued",
-            None,
-            actor=exporter_id,
-            detail={"copy": copy.id, "reason": reason, "article": "Art 3.17.9"},
-        )
-        batch = WriteBatch(
-            creates=[(copy, events)],
-            updates=[RecordUpdate(updated, original.version, [event])],
-            outbox=[outbox],
-        )
-        return batch, 201, resource(copy)
-
-    return build
+    doc = dict(original.document)
+    doc["certified_true_copy"] = {
+        "certified_on": today.isoformat(),
+        "original_number": original.number,
+        "original_issue_date": doc["issue_date"],
+    }
+    cert, problems = check_certificate(doc, today=today)
+    if problems:
+        raise InvalidInput.from_problems(problems, code="copy_not_allowed")
+    detail = {"copy_of": original.id, "reason": reason, "note": note}
+    copy, events, outbox = _new_record(
+        ctx,
+        exporter_id,
+        cert,
+        actor=exporter_id,
+        copy_of=original.id,
+        reuses_number=True,
+        detail=detail,
+        today=today,
+    )
+    updated, event = lifecycle.advance(
+        original,
+        "certified_true_copy_issued",
+        None,
+        actor=exporter_id,
+        detail={"copy": copy.id, "reason": reason, "article": "Art 3.17.9"},
+    )
+    batch = WriteBatch(
+        creates=[(copy, events)],
+        updates=[RecordUpdate(updated, original.version, [event])],
+        outbox=[outbox],
+    )
+    return Change(batch, resource(copy), created=True)
 
 
 def record_status(
-    ctx, record: CertificateRecord, type_: str, new_state: str, *, actor: str, detail: dict
+    ctx: Context, record: CertificateRecord, type_: str, new_state: str, *, actor: str, detail: dict
 ) -> CertificateRecord:
     """A status change without idempotency key (outbox worker, customs callbacks)."""
     updated, event = lifecycle.advance(record, type_, new_state, actor=actor, detail=detail)

@@ -54,8 +54,7 @@ class OriginLinkServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        from app import app  # lambda_api/app.py, on sys.path (see originlink.cli.serve)
-
+        from .app import app
         from .wsgi import ChaliceWSGI
 
         return ChaliceWSGI(app, self.settings.max_body_bytes)

@@ -15,8 +15,9 @@ def _list(args) -> int:
 
 
 def _drain(args) -> int:
+    from ..outbox import drain_once
+
     ctx = load_service(args.data_dir)
-    from chalicelib.outbox import drain_once
 
     print(json.dumps({"forwarded": drain_once(ctx)}))
     return 0
