@@ -9,43 +9,27 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Literal, get_args
 
 import rfc8785
 
+# The states and their meanings live in the core, shared with the verifier and the Odoo addon;
+# re-exported here because the service's modules speak of `lifecycle.ISSUED` etc.
+from originlink.states import (  # noqa: F401
+    ACCEPTED,
+    CANCELLED,
+    FORWARDED,
+    ISSUED,
+    QUERY,
+    RECEIVED,
+    REJECTED,
+    REPLACED,
+    STATES,
+    UTILISED,
+    State,
+    can_become,
+)
+
 from .storage import CertificateRecord, Event
-
-RECEIVED, ISSUED, FORWARDED = "received", "issued", "forwarded"
-ACCEPTED, REJECTED, QUERY, UTILISED = "accepted", "rejected", "query", "utilised"
-CANCELLED, REPLACED = "cancelled", "replaced"
-# The one list of states; the published API schema (schemas.CertificateResource) uses it too.
-State = Literal[
-    "received",
-    "issued",
-    "forwarded",
-    "accepted",
-    "rejected",
-    "query",
-    "utilised",
-    "cancelled",
-    "replaced",
-]
-STATES = list(get_args(State))
-
-_LIVE = {ISSUED, FORWARDED, ACCEPTED, REJECTED, QUERY}
-TRANSITIONS: dict[str, set[str]] = {
-    RECEIVED: {ISSUED},
-    ISSUED: {FORWARDED, CANCELLED, REPLACED},
-    FORWARDED: {ACCEPTED, REJECTED, QUERY, CANCELLED, REPLACED},
-    QUERY: {ACCEPTED, REJECTED, QUERY, CANCELLED, REPLACED},
-    ACCEPTED: {UTILISED, CANCELLED, REPLACED},
-    REJECTED: {CANCELLED, REPLACED},
-    UTILISED: set(),
-    CANCELLED: set(),
-    REPLACED: set(),
-}
-# States in which a certified true copy may be issued (the original must still stand).
-COPYABLE = _LIVE | {UTILISED}
 
 
 class TransitionNotAllowed(Exception):
@@ -100,7 +84,7 @@ def advance(
     event, chained to the record's last one. The caller commits both with
     `expected_version=record.version`."""
     state = record.state if new_state is None else new_state
-    if new_state is not None and new_state not in TRANSITIONS.get(record.state, set()):
+    if new_state is not None and not can_become(record.state, new_state):
         raise TransitionNotAllowed(record.state, new_state)
     event = make_event(
         record.id,

@@ -25,6 +25,7 @@ from originlink.classify import classify_certificate
 from originlink.formats.canonical import digest as certificate_digest
 from originlink.links.access import new_access_code
 from originlink.model import Certificate, Problem, check_certificate
+from originlink.states import STANDING
 
 from . import lifecycle
 from .errors import Conflict, InvalidInput, InvalidState, NotFound
@@ -444,7 +445,7 @@ def certified_true_copy(
     date, for a lost, stolen or destroyed original. The original stays valid; the copy is its
     own signed record pointing to it (`copy_of`)."""
     original = load(ctx, exporter_id, certificate_id)
-    if original.state not in lifecycle.COPYABLE:
+    if original.state not in STANDING:
         raise InvalidState(
             f"no certified true copy of a certificate in state {original.state!r}",
             article="Art 3.17.9",

@@ -60,6 +60,35 @@ def check_certificate(data):
     return cert is not None and not problems, [p.model_dump() for p in problems]
 
 
+def service_states():
+    """The states the service reports (originlink.states); the addon adds its own before
+    sending (draft, to_send, error)."""
+    from originlink.states import STATES  # noqa: PLC0415
+
+    return frozenset(STATES)
+
+
+def states_still_changing():
+    """States whose status may still change: the status pull asks about these."""
+    from originlink.states import STILL_CHANGES  # noqa: PLC0415
+
+    return STILL_CHANGES
+
+
+def withdrawable_states():
+    """States in which the exporter may still cancel or replace (Art 3.17.5)."""
+    from originlink.states import WITHDRAWABLE  # noqa: PLC0415
+
+    return WITHDRAWABLE
+
+
+def standing_states():
+    """Issued and never withdrawn: a certified true copy may be made (Art 3.17.9)."""
+    from originlink.states import STANDING  # noqa: PLC0415
+
+    return STANDING
+
+
 def verification_link(base_url, public_id):
     """The link printed on the certificate and in its QR: the service's own builder, so Odoo
     and the service print identical links (short code with check character, QR-compact)."""

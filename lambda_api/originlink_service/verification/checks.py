@@ -23,17 +23,11 @@ import rfc8785
 
 from originlink.links.access import access_code_is_valid
 from originlink.model import parse_certificate, public_view
+from originlink.states import VERIFIES_AS_VALID
 
 from .. import lifecycle
 
 SIGNATURE_VALID = "signature_valid"
-LIVE_STATES = {
-    lifecycle.ISSUED,
-    lifecycle.FORWARDED,
-    lifecycle.ACCEPTED,
-    lifecycle.QUERY,
-    lifecycle.UTILISED,
-}
 
 
 class LruCache:
@@ -166,7 +160,7 @@ def check_status(record, events, valid_until: date, today: date, replacement) ->
             "article": "Art 3.16",
             "customs": customs,
         }
-    if record.state in LIVE_STATES:
+    if record.state in VERIFIES_AS_VALID:
         return {
             "ok": True,
             "code": "valid",

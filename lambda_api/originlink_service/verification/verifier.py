@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from originlink.links import InvalidCode, resolve, short_code_with_check
+from originlink.states import NOT_PUBLIC, VERIFIES_AS_VALID
 
 from . import checks
 
@@ -29,9 +30,8 @@ def today():
     return datetime.now(UTC).date()
 
 
-# Not shown to anyone yet. A record is in this state only at version 1 (its `received`
+# A record is not public (originlink.states.NOT_PUBLIC) only at version 1 (its `received`
 # event; `issued` is event 2), which `find` uses to refuse it as cheaply as an unknown id.
-NOT_PUBLIC_STATES = {"received"}
 FIRST_PUBLIC_VERSION = 2
 
 
@@ -47,7 +47,7 @@ def lookup(ctx, text: str | None):
     """The public record for a link id or typed short code, or None (unknown or hidden)."""
     public_id = _public_id(text)
     record = ctx.store.get_by_public_id(public_id) if public_id else None
-    if record is None or record.state in NOT_PUBLIC_STATES:
+    if record is None or record.state in NOT_PUBLIC:
         return None
     return record
 
@@ -78,7 +78,7 @@ def lookup_number_invoice(ctx, number: str, invoice: str) -> list:
     if len(number) > MAX_REFERENCE or len(invoice) > MAX_REFERENCE:
         return []
     records = ctx.store.find_by_number_invoice(number, invoice)
-    return [r for r in records if r.state not in NOT_PUBLIC_STATES]
+    return [r for r in records if r.state not in NOT_PUBLIC]
 
 
 class Result:
@@ -115,7 +115,7 @@ def verify(ctx, record) -> Result:
         return cached
     info = jwks_info(ctx)
     public, valid_until = checks.public_certificate(record)
-    events = ctx.store.list_events(record.id) if record.state not in checks.LIVE_STATES else []
+    events = ctx.store.list_events(record.id) if record.state not in VERIFIES_AS_VALID else []
     integrity = checks.check_integrity(record, info["jwks"])
     status = checks.check_status(record, events, valid_until, day, _replacement(ctx, record))
     issuer = checks.check_issuer(public, record, ctx.settings.issuer, info["status"])

@@ -15,7 +15,11 @@ from ..originlink_bridge import (
     printable_short_code,
     redact_cost_reasons,
     resource_problem,
+    service_states,
+    standing_states,
+    states_still_changing,
     verification_link,
+    withdrawable_states,
 )
 
 _logger = logging.getLogger(__name__)
@@ -41,18 +45,6 @@ STATES = [
     ("cancelled", "Cancelled"),
     ("replaced", "Replaced"),
 ]
-# States the service reports (the others exist only in Odoo).
-SERVICE_STATES = {
-    "received",
-    "issued",
-    "forwarded",
-    "accepted",
-    "rejected",
-    "query",
-    "utilised",
-    "cancelled",
-    "replaced",
-}
 # States in which the document may still be edited (never sent, or refused / given up).
 EDITABLE_STATES = ("draft", "error")
 # The fields that make the document sent to the service (and printed): frozen once sent, so
@@ -63,8 +55,8 @@ DOCUMENT_FIELDS = {
     "port_of_discharge", "invoice_number", "invoice_date", "remarks", "approved_exporter_code",
     "line_ids",
 }  # fmt: skip
-# Certificates whose customs status can still change: the status pull asks about these.
-LIVE_STATES = ("received", "issued", "forwarded", "accepted", "rejected", "query")
+# The service's states and their meanings come from the core (originlink.states, through the
+# bridge): service_states(), states_still_changing(), withdrawable_states(), standing_states().
 
 
 def _commit_unless_testing(env):
@@ -502,7 +494,7 @@ class RcepCertificate(models.Model):
             }
         )
         state = body.get("state")
-        if state in SERVICE_STATES:
+        if state in service_states():
             self._set_state(state)
 
     @api.model
@@ -534,7 +526,7 @@ class RcepCertificate(models.Model):
                 # with the details the events carry (reasons, articles, customs answers).
                 cert._pull_events()
             state = body.get("state")
-            if state in SERVICE_STATES and state != cert.state:
+            if state in service_states() and state != cert.state:
                 cert._set_state(state, self.env._("Reported by the service."))
             _commit_unless_testing(self.env)
 
@@ -572,7 +564,8 @@ class RcepCertificate(models.Model):
 
     @api.model
     def _cron_pull_status(self):
-        self.search([("state", "in", LIVE_STATES), ("service_id", "!=", False)])._pull_status()
+        domain = [("state", "in", list(states_still_changing())), ("service_id", "!=", False)]
+        self.search(domain)._pull_status()
 
     # --- lifecycle actions ------------------------------------------------------------------
 
@@ -597,13 +590,13 @@ class RcepCertificate(models.Model):
             # Never issued by the service: cancel locally.
             self._set_state("cancelled", self.env._("Cancelled before issue."))
             return True
-        if self.state not in LIVE_STATES:
+        if self.state not in withdrawable_states():
             raise UserError(self.env._("A %s certificate cannot be cancelled.", self.state))
         return self._open_action_wizard("cancel")
 
     def action_certified_true_copy(self):
         self.ensure_one()
-        if self.state not in (*LIVE_STATES, "utilised"):
+        if self.state not in standing_states():
             raise UserError(
                 self.env._("A certified true copy needs an issued certificate (Art 3.17.9).")
             )
@@ -612,7 +605,7 @@ class RcepCertificate(models.Model):
     def action_replace(self):
         """Art 3.17.5: prepare a corrected draft; sending it replaces this certificate."""
         self.ensure_one()
-        if self.state not in LIVE_STATES:
+        if self.state not in withdrawable_states():
             raise UserError(self.env._("Only an issued certificate can be replaced (Art 3.17.5)."))
         new = self.copy({"replaces_id": self.id})
         self.message_post(body=self.env._("Replacement %s prepared.", new.name))
@@ -637,7 +630,7 @@ class RcepCertificate(models.Model):
         )
         state = result["body"].get("state") if result["error"] is None else None
         error = result["error"] or (
-            None if state in SERVICE_STATES else "the service's answer has no valid state"
+            None if state in service_states() else "the service's answer has no valid state"
         )
         if error:
             return self._report_action_error(self.env._("Cancellation failed"), error)
