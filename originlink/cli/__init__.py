@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "classify",
     "psr",
     "verify",
+    "redate",
 ]
 
 ENTRY_POINT_GROUP = "originlink.commands"

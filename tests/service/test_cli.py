@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -104,3 +105,48 @@ def test_a_service_command_without_the_service_says_what_to_install(monkeypatch,
         "which is not installed (pip install originlink-service)"
     ]
     assert cli.main(["schema"]) == 0  # the core's own commands are unaffected
+
+
+def test_operator_commands_never_create_a_data_directory_by_accident(tmp_path):
+    elsewhere = tmp_path / "some-other-folder"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "originlink", "keys", "list"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ORIGINLINK_")},
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"originlink keys: no data directory {elsewhere / 'var'}; give --data-dir (or "
+        "ORIGINLINK_DATA_DIR), or create it: originlink serve --data-dir var (or mkdir)"
+    ]
+    assert list(elsewhere.iterdir()) == []  # no ./var left behind
+
+
+def test_operator_commands_say_which_data_directory_they_use(tmp_path):
+    result = cli("outbox", "list", data_dir=tmp_path)
+    assert result.stderr.strip() == f"originlink outbox: data directory {tmp_path}"
+
+
+def test_serve_on_a_busy_port_says_so_in_one_sentence(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "originlink", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"originlink serve: port {port} on 127.0.0.1 is already in use (another server is "
+        f"running); stop it or choose another port, e.g. make run PORT={port + 1}"
+    ]
+    assert not (tmp_path / "var").exists()

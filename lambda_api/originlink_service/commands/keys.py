@@ -11,7 +11,7 @@ from .serve import load_service
 def _create(args) -> int:
     from ..auth import create_api_key
 
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="keys")
     exporter, key, plain = create_api_key(ctx.store, args.exporter)
     out = {
         "exporter": exporter.name,
@@ -25,7 +25,7 @@ def _create(args) -> int:
 
 
 def _list(args) -> int:
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="keys")
     store = ctx.store
     names = {e.id: e.name for e in store.list_exporters()}
     exporter_id = None
@@ -52,7 +52,7 @@ def _list(args) -> int:
 def _revoke(args) -> int:
     from ..lifecycle import now_iso
 
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="keys")
     if not ctx.store.revoke_api_key(args.key_id, now_iso()):
         print(f"originlink: no API key {args.key_id!r}", file=sys.stderr)
         return 2

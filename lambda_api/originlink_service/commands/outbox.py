@@ -8,7 +8,7 @@ from .serve import load_service
 
 
 def _list(args) -> int:
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="outbox")
     entries = ctx.store.list_outbox(status=args.status, limit=args.limit)
     print(json.dumps([vars(e) for e in entries], indent=2))
     return 0
@@ -17,7 +17,7 @@ def _list(args) -> int:
 def _drain(args) -> int:
     from ..outbox import drain_once
 
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="outbox")
 
     print(json.dumps({"forwarded": drain_once(ctx)}))
     return 0

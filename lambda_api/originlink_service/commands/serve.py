@@ -8,7 +8,10 @@ real keys are shown once by `originlink keys create` and never stored in clear.
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
+import sys
 from pathlib import Path
 
 # Imports of the service's modules stay inside the handlers: this module is loaded whenever
@@ -17,15 +20,46 @@ from pathlib import Path
 DEMO_EXPORTER = "demo"
 
 
-def load_service(data_dir: str | None = None):
+def load_service(data_dir: str | None = None, *, command: str | None = None):
     """The service context (`originlink_service.settings.Context`) configured from the
-    environment and --data-dir."""
+    environment and --data-dir.
+
+    With `command` (the operator commands: keys, outbox, signing-keys), the embedded data
+    directory must already exist — `originlink serve` creates it, or make it yourself — so a
+    command run from the wrong folder never leaves an empty `./var` behind; the directory used
+    is said on stderr."""
     from ..settings import Settings, configure
 
     settings = Settings.from_env()
     if data_dir is not None:
         settings.data_dir = Path(data_dir)
+    if command is not None and settings.storage == "sqlite":
+        where = settings.data_dir.resolve()
+        if not settings.data_dir.is_dir():
+            raise SystemExit(
+                f"originlink {command}: no data directory {where}; give --data-dir (or "
+                f"ORIGINLINK_DATA_DIR), or create it: originlink serve --data-dir "
+                f"{settings.data_dir} (or mkdir)"
+            )
+        print(f"originlink {command}: data directory {where}", file=sys.stderr)
     return configure(settings)
+
+
+def port_in_use_problem(host: str, port: int) -> str | None:
+    """One sentence when the address cannot be listened on (checked before anything starts)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"originlink serve: port {port} on {host} is already in use (another server "
+                f"is running); stop it or choose another port, e.g. make run PORT={port + 1}"
+            )
+        return f"originlink serve: cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
 
 
 def ensure_demo_key(ctx) -> str:
@@ -57,15 +91,20 @@ def banner(host: str, port: int, api_key: str, data_dir: Path) -> str:
             f"  Demo exporter '{DEMO_EXPORTER}' API key: {api_key}",
             f"    (dev convenience, kept in {data_dir / 'demo-api-key'} with mode 0600)",
             "  Try:",
+            "    originlink redate examples/certificate.json > /tmp/certificate.json",
             f"    curl -s -X POST {base}/v1/certificates -H 'Authorization: Bearer {api_key}' \\",
-            "      -H 'Content-Type: application/json' -H \"Idempotency-Key: $(uuidgen)\" \\",
-            "      --data-binary @examples/certificate.json",
+            "      -H 'Content-Type: application/json' -H 'Idempotency-Key: first-try' \\",
+            "      --data-binary @/tmp/certificate.json",
             "",
         ]
     )
 
 
 def _run(args) -> int:
+    problem = port_in_use_problem(args.host, args.port)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     os.umask(0o077)  # data, keys and database readable by this user only
     ctx = load_service(args.data_dir)
     if ctx.settings.storage == "sqlite":

@@ -13,14 +13,14 @@ from .serve import load_service
 
 
 def _list(args) -> int:
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="signing-keys")
     keys = ctx.keyring.keys()
     print(json.dumps([{"kid": k["kid"], "status": k["status"]} for k in keys], indent=2))
     return 0
 
 
 def _rotate(args) -> int:
-    ctx = load_service(args.data_dir)
+    ctx = load_service(args.data_dir, command="signing-keys")
     if args.kms:
         import boto3
 
