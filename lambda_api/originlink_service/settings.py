@@ -8,6 +8,10 @@ ORIGINLINK_TABLE          DynamoDB table name (storage=dynamodb)
 ORIGINLINK_SIGNER         local (default) | kms
 ORIGINLINK_KMS_KEY_ID     active KMS key (signer=kms)
 ORIGINLINK_KMS_RETIRED_KEY_IDS  comma-separated retired KMS keys (still published in the JWKS)
+ORIGINLINK_DYNAMODB_ENDPOINT_URL, ORIGINLINK_KMS_ENDPOINT_URL, ORIGINLINK_SQS_ENDPOINT_URL
+                          another endpoint for that AWS service (default: the region's own;
+                          the parity run points all three at a moto server)
+ORIGINLINK_OUTBOX_QUEUE_URL  the SQS queue the customs forwarder reads (AWS)
 ORIGINLINK_MAX_BODY_BYTES request body limit (default 1 MiB)
 ORIGINLINK_ISSUER         `iss` of signatures (default "originlink")
 """
@@ -28,6 +32,10 @@ class Settings:
     signer: str = "local"
     kms_key_id: str | None = None
     kms_retired_key_ids: list[str] = field(default_factory=list)
+    dynamodb_endpoint_url: str | None = None
+    kms_endpoint_url: str | None = None
+    sqs_endpoint_url: str | None = None
+    outbox_queue_url: str | None = None
     max_body_bytes: int = 1024 * 1024
     issuer: str = "originlink"
 
@@ -42,6 +50,10 @@ class Settings:
             signer=env.get("ORIGINLINK_SIGNER", "local"),
             kms_key_id=env.get("ORIGINLINK_KMS_KEY_ID"),
             kms_retired_key_ids=[k.strip() for k in retired.split(",") if k.strip()],
+            dynamodb_endpoint_url=env.get("ORIGINLINK_DYNAMODB_ENDPOINT_URL") or None,
+            kms_endpoint_url=env.get("ORIGINLINK_KMS_ENDPOINT_URL") or None,
+            sqs_endpoint_url=env.get("ORIGINLINK_SQS_ENDPOINT_URL") or None,
+            outbox_queue_url=env.get("ORIGINLINK_OUTBOX_QUEUE_URL") or None,
             max_body_bytes=int(env.get("ORIGINLINK_MAX_BODY_BYTES", 1024 * 1024)),
             issuer=env.get("ORIGINLINK_ISSUER", "originlink"),
         )
@@ -81,7 +93,9 @@ class Context:
                     if s.storage == "sqlite":
                         self._store = open_store("sqlite", path=s.sqlite_path)
                     else:
-                        self._store = open_store("dynamodb", table=s.table)
+                        self._store = open_store(
+                            "dynamodb", table=s.table, client=self.aws_client("dynamodb")
+                        )
         return self._store
 
     @property
@@ -93,16 +107,26 @@ class Context:
 
                     s = self.settings
                     if s.signer == "kms":
-                        import boto3
-
                         if not s.kms_key_id:
                             raise RuntimeError("ORIGINLINK_KMS_KEY_ID is required with kms")
                         self._keyring = KmsKeyring(
-                            boto3.client("kms"), s.kms_key_id, s.kms_retired_key_ids
+                            self.aws_client("kms"), s.kms_key_id, s.kms_retired_key_ids
                         )
                     else:
                         self._keyring = LocalKeyring(s.keys_dir)
         return self._keyring
+
+    def aws_client(self, service: str):
+        """A boto3 client for `dynamodb`, `kms` or `sqs`, at the endpoint the settings name
+        (None: the region's own). The only place the service builds AWS clients."""
+        import boto3
+        from botocore.config import Config
+
+        endpoint = getattr(self.settings, f"{service}_endpoint_url")
+        # Standard retry mode: throttling and transient 5xx are retried with backoff; a
+        # retried TransactWriteItems stays idempotent through its ClientRequestToken.
+        config = Config(retries={"mode": "standard", "max_attempts": 4})
+        return boto3.client(service, endpoint_url=endpoint, config=config)
 
 
 _context = Context()

@@ -62,3 +62,23 @@ def test_lambda_configuration_end_to_end(aws_ctx, certificate):
     assert aws_ctx.store.get_by_public_id(created["public_id"]).state == "cancelled"
     assert drain_once(aws_ctx, adapters={}) == 0
     assert [e.status for e in aws_ctx.store.list_outbox()] == ["done"]
+
+
+def test_endpoints_queue_and_clients_come_from_the_settings(monkeypatch):
+    """One place for every setting: the AWS endpoints (a moto server in the parity run, a VPC
+    endpoint in production) and the queue are read by settings.py and used for every client."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-1")
+    env = {
+        "ORIGINLINK_DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:5001",
+        "ORIGINLINK_KMS_ENDPOINT_URL": "http://127.0.0.1:5002",
+        "ORIGINLINK_SQS_ENDPOINT_URL": "http://127.0.0.1:5003",
+        "ORIGINLINK_OUTBOX_QUEUE_URL": "http://127.0.0.1:5003/123456789012/outbox",
+    }
+    ctx = settings_module.Context(settings_module.Settings.from_env(env))
+    assert ctx.settings.outbox_queue_url == env["ORIGINLINK_OUTBOX_QUEUE_URL"]
+    for service, port in (("dynamodb", 5001), ("kms", 5002), ("sqs", 5003)):
+        assert ctx.aws_client(service).meta.endpoint_url == f"http://127.0.0.1:{port}"
+    default = settings_module.Context(settings_module.Settings.from_env({}))
+    assert default.aws_client("dynamodb").meta.endpoint_url == (
+        "https://dynamodb.ap-southeast-1.amazonaws.com"
+    )

@@ -22,12 +22,10 @@ def _list(args) -> int:
 def _rotate(args) -> int:
     ctx = load_service(args.data_dir, command="signing-keys")
     if args.kms:
-        import boto3
-
         from originlink.signing import KmsKeyring
 
         settings = ctx.settings
-        new_key = KmsKeyring.create_key(boto3.client("kms"))
+        new_key = KmsKeyring.create_key(ctx.aws_client("kms"))
         retired = [k for k in [settings.kms_key_id, *settings.kms_retired_key_ids] if k]
         print(
             json.dumps(
