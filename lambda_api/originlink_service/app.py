@@ -11,6 +11,7 @@ from __future__ import annotations
 from chalice import Rate
 
 from .exporter_api import api
+from .http import host_is_ours, misdirected
 from .meta import meta
 from .problems import ApiProblem, from_chalice_error
 from .settings import context
@@ -27,9 +28,15 @@ app.register_blueprint(verification)
 
 @app.middleware("http")
 def problems_and_limits(event, get_response):
-    """Body size limit; ApiProblem → problem+json; Chalice's own errors → problem+json."""
+    """Host check, body size limit; ApiProblem → problem+json; Chalice's own errors →
+    problem+json."""
     path = (event.context or {}).get("path")
-    limit = context().settings.max_body_bytes
+    settings = context().settings
+    if path != "/healthz" and not host_is_ours(
+        (event.headers or {}).get("host"), settings.host, settings.origin.split(":", 1)[0]
+    ):
+        return misdirected(settings.host).response(path)
+    limit = settings.max_body_bytes
     if len(event.raw_body or b"") > limit:
         return ApiProblem(
             413, "body_too_large", f"the request body is larger than {limit} bytes"

@@ -31,6 +31,10 @@ def _exporter() -> str:
     return authenticate(context().store, api.current_request.headers)
 
 
+def _origin() -> str:
+    return context().settings.origin
+
+
 def _json(status: int, body: dict, headers: dict | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False),
@@ -96,13 +100,15 @@ def list_certificates():
             errors=[{"path": "after", "code": "invalid_cursor", "message": "after: not a cursor"}],
         )
     records, cursor = context().store.list_certificates(exporter_id, limit=limit, after=after)
-    return _json(200, {"items": [service.resource(r) for r in records], "next": cursor})
+    return _json(200, {"items": [service.resource(r, _origin()) for r in records], "next": cursor})
 
 
 @route("/v1/certificates/{certificate_id}", methods=["GET"])
 def get_certificate(certificate_id):
     exporter_id = _exporter()
-    return _json(200, service.resource(service.load(context(), exporter_id, certificate_id)))
+    return _json(
+        200, service.resource(service.load(context(), exporter_id, certificate_id), _origin())
+    )
 
 
 @route("/v1/certificates/{certificate_id}/events", methods=["GET"])

@@ -1,5 +1,6 @@
 """Small request helpers shared by the route modules: JSON bodies, request models,
-the Idempotency-Key header, query parameters; and the answer for published documents."""
+the Idempotency-Key header, query parameters, the Host check; and the answer for published
+documents."""
 
 from __future__ import annotations
 
@@ -115,4 +116,37 @@ def published_document(doc: dict, content_type: str) -> Response:
             "Cache-Control": "public, max-age=300",
             "Access-Control-Allow-Origin": "*",
         },
+    )
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "[::1]"}
+
+
+def _split_host(host: str) -> tuple[str, str]:
+    name, sep, port = host.rpartition(":")
+    if sep and port.isdigit() and not name.endswith(":"):  # "[::1]:8000", "a.example:443"
+        return name, port
+    return host, ""
+
+
+def host_is_ours(host: str | None, configured: str, scheme: str) -> bool:
+    """Whether a request's Host names the configured public origin (`configured` is its
+    `host[:port]`). Nothing is built from Host: links, issuer and status URLs come from the
+    configuration; a Host for another name is refused. Without Host (HTTP/1.0, test clients)
+    there is nothing to check. A loopback origin accepts any loopback name on its port."""
+    if not host:
+        return True
+    default = "443" if scheme == "https" else "80"
+    name, port = _split_host(host.strip().lower())
+    want_name, want_port = _split_host(configured)
+    if (port or default) != (want_port or default):
+        return False
+    return name == want_name or (name in _LOOPBACK and want_name in _LOOPBACK)
+
+
+def misdirected(configured: str) -> ApiProblem:
+    return ApiProblem(
+        421,
+        "misdirected_request",
+        f"Host: this service answers for {configured} only (ORIGINLINK_PUBLIC_URL)",
     )

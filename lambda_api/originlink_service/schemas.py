@@ -36,11 +36,27 @@ class Signature(BaseModel):
     jws: str = Field(description="compact JWS over the attestation claims (incl. the digest)")
 
 
+class PrintLink(BaseModel):
+    """What to print on the certificate: built by `originlink.links.print_link` from the
+    service's configured public origin."""
+
+    url: str = Field(
+        description="the QR link, access code in its fragment: encode it in the QR code and "
+        "print it under it"
+    )
+    url_public: str = Field(description="the same link without the access code")
+    short_code: str = Field(description="short code grouped by four, to type at `lookup`")
+    access_code: str | None = Field(description="access code grouped by four")
+    lookup: str = Field(description="the typed-in lookup page")
+    sandbox: bool = Field(description="print SANDBOX — NOT A CERTIFICATE OF ORIGIN when true")
+
+
 class Links(BaseModel):
     self: str
     events: str
     verify: str
     page: str
+    print: PrintLink
 
 
 class CertificateResource(BaseModel):
@@ -59,6 +75,9 @@ class CertificateResource(BaseModel):
     replaces: str | None = None
     replaced_by: str | None = None
     copy_of: str | None = None
+    sandbox: bool = Field(
+        False, description="issued with a sandbox API key and key set: not a certificate"
+    )
     links: Links
     certificate: Certificate
 

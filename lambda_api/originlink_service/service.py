@@ -23,6 +23,7 @@ import rfc8785
 
 from originlink.classify import classify_certificate
 from originlink.formats.canonical import digest as certificate_digest
+from originlink.links import certificate_path, page_path, print_link, verify_path
 from originlink.links.access import new_access_code
 from originlink.model import Certificate, Problem, check_certificate
 from originlink.states import STANDING
@@ -97,11 +98,12 @@ _RESOURCE_FIELDS = [
 ]
 
 
-def resource(record: CertificateRecord) -> dict:
+def resource(record: CertificateRecord, origin: str) -> dict:
     """The API representation (schema: `CertificateResource`; the tests validate every answer
-    against it). Built directly rather than through the model: re-validating the stored
-    certificate on every read would cost more than the rest of the request."""
-    base = f"/v1/certificates/{record.id}"
+    against it); `origin` is the configured public origin, for `links.print`. Built directly
+    rather than through the model: re-validating the stored certificate on every read would
+    cost more than the rest of the request."""
+    base = certificate_path(record.id)
     return {
         **{name: getattr(record, name) for name in _RESOURCE_FIELDS},
         "document_type": record.document.get("document_type"),
@@ -110,8 +112,11 @@ def resource(record: CertificateRecord) -> dict:
         "links": {
             "self": base,
             "events": base + "/events",
-            "verify": f"/v1/verify/{record.public_id}",
-            "page": f"/v/{record.public_id}",
+            "verify": verify_path(record.public_id),
+            "page": page_path(record.public_id),
+            "print": print_link(
+                origin, record.public_id, record.access_code, sandbox=record.sandbox
+            ),
         },
         "certificate": record.document,
     }
@@ -389,7 +394,11 @@ def create(ctx: Context, exporter_id: str, data: object) -> Change:
     today = today_utc()
     cert = check(data, today=today)
     record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id, today=today)
-    return Change(WriteBatch(creates=[(record, events)], outbox=[outbox]), resource(record), True)
+    return Change(
+        WriteBatch(creates=[(record, events)], outbox=[outbox]),
+        resource(record, ctx.settings.origin),
+        True,
+    )
 
 
 @idempotent
@@ -399,7 +408,8 @@ def cancel(ctx: Context, exporter_id: str, certificate_id: str, reason: str) -> 
         record, "cancelled", lifecycle.CANCELLED, actor=exporter_id, detail={"reason": reason}
     )
     return Change(
-        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]), resource(updated)
+        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]),
+        resource(updated, ctx.settings.origin),
     )
 
 
@@ -434,7 +444,7 @@ def replace(ctx: Context, exporter_id: str, certificate_id: str, data: dict, rea
         updates=[RecordUpdate(updated, original.version, [event])],
         outbox=[outbox],
     )
-    return Change(batch, resource(new), created=True)
+    return Change(batch, resource(new, ctx.settings.origin), created=True)
 
 
 @idempotent
@@ -483,7 +493,7 @@ def certified_true_copy(
         updates=[RecordUpdate(updated, original.version, [event])],
         outbox=[outbox],
     )
-    return Change(batch, resource(copy), created=True)
+    return Change(batch, resource(copy, ctx.settings.origin), created=True)
 
 
 def record_status(

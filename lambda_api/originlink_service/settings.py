@@ -13,7 +13,14 @@ ORIGINLINK_DYNAMODB_ENDPOINT_URL, ORIGINLINK_KMS_ENDPOINT_URL, ORIGINLINK_SQS_EN
                           the parity run points all three at a moto server)
 ORIGINLINK_OUTBOX_QUEUE_URL  the SQS queue the customs forwarder reads (AWS)
 ORIGINLINK_MAX_BODY_BYTES request body limit (default 1 MiB)
-ORIGINLINK_ISSUER         `iss` of signatures (default "originlink")
+ORIGINLINK_ISSUER         the service's name in signatures and on pages (default "OriginLink")
+ORIGINLINK_PUBLIC_URL     the one public origin (scheme://host[:port], no path): links, QR
+                          codes, the credential's issuer and did:web, status URLs all use it;
+                          a request's Host is only checked against it (default
+                          http://127.0.0.1:8000; `originlink serve` uses its own --host/--port)
+ORIGINLINK_ENVIRONMENT    production | demo (default demo: every page carries a DEMO band)
+ORIGINLINK_SANDBOX_KMS_KEY_ID  the sandbox signing key on KMS (signer=kms); locally the sandbox
+                          key ring lives in DATA_DIR/signing-keys-sandbox
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+ENVIRONMENTS = ("production", "demo")
 
 
 @dataclass
@@ -37,7 +46,42 @@ class Settings:
     sqs_endpoint_url: str | None = None
     outbox_queue_url: str | None = None
     max_body_bytes: int = 1024 * 1024
-    issuer: str = "originlink"
+    issuer: str = "OriginLink"
+    public_url: str = "http://127.0.0.1:8000"
+    environment: str = "demo"
+    sandbox_kms_key_id: str | None = None
+
+    def __post_init__(self) -> None:
+        from originlink.links import public_origin
+
+        origin = public_origin(self.public_url)  # ValueError names the setting's value
+        if self.environment not in ENVIRONMENTS:
+            raise ValueError(
+                f"ORIGINLINK_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, "
+                f"not {self.environment!r}"
+            )
+        if self.production and not origin.startswith("https://"):
+            raise ValueError("ORIGINLINK_PUBLIC_URL must be https:// in production")
+
+    @property
+    def origin(self) -> str:
+        """The public origin, `scheme://host[:port]` (links, issuer, status URLs)."""
+        from originlink.links import public_origin
+
+        return public_origin(self.public_url)
+
+    @property
+    def production(self) -> bool:
+        """Configured for production: pages show no DEMO band (sandbox certificates still
+        carry their SANDBOX band, whatever the environment)."""
+        return self.environment == "production"
+
+    @property
+    def host(self) -> str:
+        """`host[:port]` the public origin answers on (what Host must say)."""
+        from originlink.links.urls import host_of
+
+        return host_of(self.origin)
 
     @classmethod
     def from_env(cls, env=None) -> Settings:
@@ -55,7 +99,10 @@ class Settings:
             sqs_endpoint_url=env.get("ORIGINLINK_SQS_ENDPOINT_URL") or None,
             outbox_queue_url=env.get("ORIGINLINK_OUTBOX_QUEUE_URL") or None,
             max_body_bytes=int(env.get("ORIGINLINK_MAX_BODY_BYTES", 1024 * 1024)),
-            issuer=env.get("ORIGINLINK_ISSUER", "originlink"),
+            issuer=env.get("ORIGINLINK_ISSUER", "OriginLink"),
+            public_url=env.get("ORIGINLINK_PUBLIC_URL") or "http://127.0.0.1:8000",
+            environment=env.get("ORIGINLINK_ENVIRONMENT", "demo"),
+            sandbox_kms_key_id=env.get("ORIGINLINK_SANDBOX_KMS_KEY_ID") or None,
         )
 
     @property

@@ -1,7 +1,8 @@
-"""Public links to certificates: short codes with a check character, verification URLs, QR.
+"""Public links to certificates: short codes with a check character, every public path and
+link (`urls`: the one place they are built), access codes, QR.
 
 Pure Python except `qr_svg` (needs the `qrcode` package, a service dependency), so the Odoo
-addon can import `verification_url` and print exactly the link the service prints.
+addon can import `verification_url` / `print_link` and print exactly what the service prints.
 """
 
 from .codes import (
@@ -15,7 +16,20 @@ from .codes import (
     short_code,
     short_code_with_check,
 )
-from .urls import qr_payload_segments, verification_url
+from .urls import (
+    absolute,
+    certificate_path,
+    credential_path,
+    document_path,
+    page_path,
+    print_link,
+    public_links,
+    public_origin,
+    qr_path,
+    qr_payload_segments,
+    verification_url,
+    verify_path,
+)
 
 
 def qr_svg(url: str, *, box_size: int = 10) -> str:
@@ -26,6 +40,16 @@ def qr_svg(url: str, *, box_size: int = 10) -> str:
 
 __all__ = [
     "InvalidCode",
+    "absolute",
+    "certificate_path",
+    "credential_path",
+    "document_path",
+    "page_path",
+    "print_link",
+    "public_links",
+    "public_origin",
+    "qr_path",
+    "verify_path",
     "check_character",
     "group",
     "has_valid_check",

@@ -286,8 +286,8 @@ def test_typed_lookup_by_number_and_invoice(client, fleet):
     assert missing.status_code == 400 and body(missing)["errors"][0]["path"] == "invoice"
 
 
-def test_qr_svg(client, fleet, monkeypatch):
-    monkeypatch.setenv("ORIGINLINK_PUBLIC_URL", "https://verify.originlink.example")
+def test_qr_svg(client, fleet, ctx):
+    ctx.settings.public_url = "https://verify.originlink.example"
     cert = fleet.issue()
     r = get(client, f"/v1/qr/{cert['public_id']}.svg")
     assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml"
@@ -322,7 +322,8 @@ def test_credential_verifies_with_published_jwks(client, fleet):
     assert raw.headers["Content-Type"] == "application/vc+jwt" and raw.body.decode() == token
 
 
-def test_did_web_document_lists_jwks_keys(client, fleet):
+def test_did_web_document_lists_jwks_keys(client, fleet, ctx):
+    ctx.settings.public_url = "https://verify.example.com"
     fleet.issue()
     jwks = body(get(client, "/.well-known/jwks.json"))
     did = body(get(client, "/.well-known/did.json", {"Host": "verify.example.com"}))
@@ -332,24 +333,37 @@ def test_did_web_document_lists_jwks_keys(client, fleet):
     assert did["assertionMethod"] == [m["id"] for m in did["verificationMethod"]]
 
 
-@pytest.mark.parametrize("host", ["evil.example?x=1", "a#b", "/", "host/path", "a b"])
-def test_malformed_host_is_a_400_not_a_500(client, fleet, host):
-    """Links, the QR and the credential's did:web are built from the Host header (when no
-    public URL is configured): a Host that is not a host name is refused, never signed."""
+@pytest.mark.parametrize(
+    "host", ["evil.example", "verify.example.com:8443", "evil.example?x=1", "a#b", "/", "a b"]
+)
+def test_host_never_chooses_the_issuer(client, fleet, ctx, host):
+    """Links, the QR, the credential's issuer and status URL come from the configured origin;
+    a request for another Host is refused (421), never signed for it."""
+    ctx.settings.public_url = "https://verify.example.com"
     cert = fleet.issue()
     pid = cert["public_id"]
-    for path in [f"/v1/qr/{pid}.svg", f"/v1/verify/{pid}/credential", "/.well-known/did.json"]:
+    for path in [
+        f"/v1/qr/{pid}.svg",
+        f"/v1/verify/{pid}/credential",
+        "/.well-known/did.json",
+        f"/v1/verify/{pid}",
+        f"/v/{pid}",
+    ]:
         r = get(client, path, {"Host": host})
-        assert r.status_code == 400, (path, r.status_code)
-        assert body(r)["code"] == "invalid_host"
+        assert r.status_code == 421, (path, r.status_code)
+        assert body(r)["code"] == "misdirected_request"
+    assert get(client, "/healthz", {"Host": host}).status_code == 200  # load balancers
 
 
-def test_unknown_forwarded_proto_is_ignored(client, fleet):
+def test_links_come_from_the_configured_origin(client, fleet, ctx):
+    ctx.settings.public_url = "https://verify.example.com"
     cert = fleet.issue()
-    headers = {"Host": "verify.example.com", "X-Forwarded-Proto": "ftp"}
-    r = get(client, f"/v1/qr/{cert['public_id']}.svg", headers)
+    pid = cert["public_id"]
+    headers = {"Host": "VERIFY.example.com:443", "X-Forwarded-Proto": "http"}
+    r = get(client, f"/v1/qr/{pid}.svg", headers)
     assert r.status_code == 200
     assert r.headers["X-Verification-Url"].startswith("HTTPS://VERIFY.EXAMPLE.COM/V/")
+    assert cert["links"]["print"]["url"].startswith("HTTPS://VERIFY.EXAMPLE.COM/V/")
 
 
 @pytest.mark.parametrize("path", ["/v1/verify/", "/v1/qr/"])

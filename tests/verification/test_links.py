@@ -182,3 +182,95 @@ def test_qr_svg_decodes_to_the_link(pid, with_code):
     segments = read_svg(qr_svg(url))
     assert "".join(text for _, text in segments) == url
     assert segments == qr_payload_segments(url)  # alphanumeric, except the lone "#"
+
+
+def test_public_origin_is_an_origin_only():
+    from originlink.links import public_origin
+
+    assert public_origin("HTTPS://Verify.Example.com/") == "https://verify.example.com"
+    assert public_origin("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    # A stage prefix would break printed links and enlarge the QR; anything else is no origin.
+    for bad in [
+        "https://x.example/api",
+        "ftp://x.example",
+        "x.example",
+        "https://x.example/?a",
+        "https://u@x.example",
+        "https://x.example:99999",
+        "",
+    ]:
+        with pytest.raises(ValueError):
+            public_origin(bad)
+
+
+def test_settings_refuse_a_bad_public_url_or_environment():
+    from originlink_service.settings import Settings
+
+    with pytest.raises(ValueError, match="without a path"):
+        Settings.from_env({"ORIGINLINK_PUBLIC_URL": "https://verify.example.com/api"})
+    with pytest.raises(ValueError, match="https"):
+        Settings.from_env(
+            {"ORIGINLINK_PUBLIC_URL": "http://v.example", "ORIGINLINK_ENVIRONMENT": "production"}
+        )
+    with pytest.raises(ValueError, match="ORIGINLINK_ENVIRONMENT"):
+        Settings.from_env({"ORIGINLINK_ENVIRONMENT": "prod"})
+    s = Settings.from_env({"ORIGINLINK_PUBLIC_URL": "https://Verify.Example.com/"})
+    assert (s.origin, s.host, s.production) == (
+        "https://verify.example.com",
+        "verify.example.com",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        (None, True),
+        ("verify.example.com", True),
+        ("VERIFY.EXAMPLE.COM:443", True),
+        ("verify.example.com:8443", False),
+        ("evil.example", False),
+        ("verify.example.com.evil.example", False),
+        ("verify.example.com/x", False),
+    ],
+)
+def test_host_is_only_checked_against_the_origin(host, ok):
+    from originlink_service.http import host_is_ours
+
+    assert host_is_ours(host, "verify.example.com", "https") is ok
+
+
+def test_loopback_names_are_one_host():
+    from originlink_service.http import host_is_ours
+
+    assert host_is_ours("localhost:8000", "127.0.0.1:8000", "http")
+    assert host_is_ours("[::1]:8000", "127.0.0.1:8000", "http")
+    assert not host_is_ours("localhost:8001", "127.0.0.1:8000", "http")
+
+
+def test_every_public_path_comes_from_one_module():
+    """The paths are built in `originlink.links.urls`; nothing else spells them out."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""f["'](/v1/verify/|/v/|/V/|/v1/qr/)""")
+    offenders = [
+        str(path.relative_to(root))
+        for base in ("originlink", "lambda_api/originlink_service")
+        for path in (root / base).rglob("*.py")
+        if path.name != "urls.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_print_link_carries_what_to_print():
+    from originlink.links import print_link
+
+    pid = new_id()
+    link = print_link("https://verify.example.com", pid, "abcd-efgh-jk2")
+    assert link["url"] == verification_url("https://verify.example.com", pid, "ABCDEFGHJK2")
+    assert link["url_public"] == link["url"].split("#")[0]
+    assert link["short_code"].replace("-", "") == short_code_with_check(pid)
+    assert link["access_code"] == "ABCD-EFGH-JK2"
+    assert link["lookup"] == "https://verify.example.com/v" and link["sandbox"] is False

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from originlink.links import short_code_with_check
+from originlink.links import page_path, short_code_with_check
 from originlink_service.verification import i18n
 
 
@@ -45,7 +45,7 @@ def test_page_headers_and_structure(client, fleet):
     assert cert["number"] in html and cert["digest"] in html
     assert "Wooden living-room cabinets" in html and "940360" in html
     # The form works without JavaScript: a plain POST to the page.
-    assert re.search(r'<form id="unlock" method="post" action="/v/[^"]+"', html)
+    assert re.search(r'<form id="unlock" method="post" action="/V/[^"]+"', html)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_status_pages(client, fleet):
     original = fleet.issue()
     new = fleet.replace(original)
     _, html = page(client, f"/v/{original['public_id']}")
-    assert f'<a id="replacement" href="/v/{new["public_id"]}">' in html
+    assert f'<a id="replacement" href="{page_path(new["public_id"])}">' in html
     rejected = fleet.issue()
     fleet.reject(rejected, "HS code does not match")
     _, html = page(client, f"/v/{rejected['public_id']}?lang=id")
@@ -161,7 +161,7 @@ def test_lookup_form_by_code_and_by_number(client, fleet, ctx, monkeypatch):
     grouped = "-".join(code[i : i + 4] for i in range(0, 27, 4)).lower()
     found = client.http.get(f"/v?code={grouped}&lang=th")
     assert found.status_code == 303
-    assert found.headers["Location"] == f"/v/{cert['public_id']}?lang=th"
+    assert found.headers["Location"] == f"{page_path(cert['public_id'])}?lang=th"
     calls = []
     real = ctx.store.get_by_public_id
     monkeypatch.setattr(ctx.store, "get_by_public_id", lambda pid: calls.append(pid) or real(pid))
@@ -171,7 +171,7 @@ def test_lookup_form_by_code_and_by_number(client, fleet, ctx, monkeypatch):
     inv = cert["certificate"]["invoices"][0]["number"]
     by_number = client.http.get(f"/v?number={cert['number']}&invoice={inv}")
     assert by_number.status_code == 303
-    assert by_number.headers["Location"].startswith(f"/v/{cert['public_id']}")
+    assert by_number.headers["Location"].startswith(page_path(cert["public_id"]))
     r, html = page(client, f"/v?number={cert['number']}&invoice=NOPE&lang=en")
     assert r.status_code == 404 and "Certificate not found" in html
 
@@ -182,7 +182,8 @@ def test_lookup_lists_original_and_replacement(client, fleet):
     inv = cert["certificate"]["invoices"][0]["number"]
     r, html = page(client, f"/v?number={cert['number']}&invoice={inv}&lang=en")
     assert r.status_code == 200
-    assert f"/v/{cert['public_id']}?lang=en" in html and f"/v/{new['public_id']}?lang=en" in html
+    for c in (cert, new):
+        assert f"{page_path(c['public_id'])}?lang=en" in html
     assert "Replaced by another certificate" in html
 
 

@@ -30,7 +30,10 @@ def load_service(data_dir: str | None = None, *, command: str | None = None):
     is said on stderr."""
     from ..settings import Settings, configure
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a misconfigured environment: one sentence, no traceback
+        raise SystemExit(f"originlink: {exc}") from None
     if data_dir is not None:
         settings.data_dir = Path(data_dir)
     if command is not None and settings.storage == "sqlite":
@@ -77,12 +80,12 @@ def ensure_demo_key(ctx) -> str:
     return plain
 
 
-def banner(host: str, port: int, api_key: str, data_dir: Path) -> str:
-    base = f"http://{host}:{port}"
+def banner(base: str, api_key: str, data_dir: Path, environment: str) -> str:
     return "\n".join(
         [
             "",
-            "OriginLink certificate service is running",
+            f"OriginLink certificate service is running ({environment})",
+            f"  Public URL   {base} (links, QR codes and the issuer use it; ORIGINLINK_PUBLIC_URL)",
             f"  API          {base}/v1/certificates",
             f"  OpenAPI      {base}/v1/openapi.json",
             f"  JWKS         {base}/.well-known/jwks.json",
@@ -100,6 +103,16 @@ def banner(host: str, port: int, api_key: str, data_dir: Path) -> str:
     )
 
 
+def local_origin(host: str, port: int) -> str:
+    """The public origin of a server started without ORIGINLINK_PUBLIC_URL: its own address
+    (a wildcard bind is reached on loopback; set ORIGINLINK_PUBLIC_URL to serve other names)."""
+    if host in {"0.0.0.0", "::", ""}:
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def _run(args) -> int:
     problem = port_in_use_problem(args.host, args.port)
     if problem:
@@ -107,13 +120,16 @@ def _run(args) -> int:
         return 2
     os.umask(0o077)  # data, keys and database readable by this user only
     ctx = load_service(args.data_dir)
+    if not os.environ.get("ORIGINLINK_PUBLIC_URL"):
+        ctx.settings.public_url = local_origin(args.host, args.port)
     if ctx.settings.storage == "sqlite":
         ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
     ctx.keyring.active_signer()  # create the signing key before any worker starts
     api_key = ensure_demo_key(ctx)
     if hasattr(ctx.store, "close"):
         ctx.store.close()  # workers open their own connections after the fork
-    text = banner(args.host, args.port, api_key, ctx.settings.data_dir)
+    settings = ctx.settings
+    text = banner(settings.origin, api_key, settings.data_dir, settings.environment)
     from ..server import OriginLinkServer
 
     def on_ready() -> None:

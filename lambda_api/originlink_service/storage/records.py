@@ -50,6 +50,8 @@ class CertificateRecord:
     # True for a certified true copy and for a replacement that keeps its original's number:
     # the number is already the original's. Anything else owns its number (Art 3.17).
     reuses_number: bool = False
+    # Issued with a sandbox API key: signed with the sandbox key set, never a real certificate.
+    sandbox: bool = False
 
     def to_dict(self) -> dict:
         # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every

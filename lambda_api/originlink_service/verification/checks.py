@@ -21,6 +21,7 @@ from datetime import date
 
 import rfc8785
 
+from originlink.links import page_path, verify_path
 from originlink.links.access import access_code_is_valid
 from originlink.model import parse_certificate, public_view
 from originlink.states import VERIFIES_AS_VALID
@@ -137,8 +138,8 @@ def check_status(record, events, valid_until: date, today: date, replacement) ->
             out["replaced_by"] = {
                 "public_id": replacement.public_id,
                 "number": replacement.number,
-                "verify": f"/v1/verify/{replacement.public_id}",
-                "page": f"/v/{replacement.public_id}",
+                "verify": verify_path(replacement.public_id),
+                "page": page_path(replacement.public_id),
             }
         return out
     if record.state == lifecycle.REJECTED:

@@ -9,13 +9,11 @@ POST form (page), never in a URL that ends up in logs; the QR link carries it in
 from __future__ import annotations
 
 import json
-import os
-import re
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from originlink.links import verification_url
+from originlink.links import page_path, verification_url
 
 from ..auth import authenticate
 from ..http import json_body, published_document
@@ -39,29 +37,10 @@ def _headers():
     return _request().headers or {}
 
 
-# A host name or IP literal with an optional port: what goes into links, QR codes and the
-# credential's did:web. Anything else in Host (a path, query, fragment, space) is refused, so
-# a client can neither crash link building nor get a credential signed for another issuer.
-_HOST = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$"
-)
-
-
 def base_url() -> str:
-    """Public base URL for links: ORIGINLINK_PUBLIC_URL, else the request's own host."""
-    configured = os.environ.get("ORIGINLINK_PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    headers = _headers()
-    host = headers.get("host") or "localhost"
-    if not _HOST.match(host):
-        raise ApiProblem(400, "invalid_host", "Host: not a host name with an optional port")
-    # A proxy may list several values ("https, http"): the first is the client's.
-    proto = (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
-    if proto not in {"http", "https"}:
-        local = re.sub(r":\d+$", "", host) in {"localhost", "127.0.0.1", "[::1]"}
-        proto = "http" if local else "https"
-    return f"{proto}://{host}"
+    """The public origin for links, QR codes, the issuer and status URLs: configured
+    (ORIGINLINK_PUBLIC_URL), never taken from the request (app.py refuses another Host)."""
+    return context().settings.origin
 
 
 def _lookup(text: str):
@@ -384,7 +363,7 @@ def _found(records: list, lang: str) -> Response:
     if not records:
         return _not_found_page(lang)
     if len(records) == 1:
-        location = f"/v/{records[0].public_id}?lang={lang}"
+        location = f"{page_path(records[0].public_id)}?lang={lang}"
         return Response(
             body="",
             status_code=303,

@@ -4,7 +4,7 @@ signature per download would cost a round trip and money)."""
 from __future__ import annotations
 
 from originlink.credentials import credential_payload, did_web, issue_credential
-from originlink.links import verification_url
+from originlink.links import absolute, verification_url, verify_path
 
 from . import checks
 
@@ -24,7 +24,7 @@ def credential_for(ctx, record, base_url: str) -> str:
         issuer_name=ctx.settings.issuer,
         public_id=record.public_id,
         page_url=verification_url(base_url, record.public_id),
-        status_url=f"{base_url.rstrip('/')}/v1/verify/{record.public_id}",
+        status_url=absolute(base_url, verify_path(record.public_id)),
     )
     token = issue_credential(payload, ctx.keyring.active_signer(), did)
     _tokens.put(key, token)

@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from originlink.links import InvalidCode, resolve, short_code_with_check
+from originlink.links import InvalidCode, public_links, resolve, short_code_with_check
 from originlink.states import NOT_PUBLIC, VERIFIES_AS_VALID
 
 from . import checks
@@ -129,14 +129,7 @@ def verify(ctx, record) -> Result:
         "checks": {"integrity": integrity, "status": status, "issuer": issuer},
         "view": "public",
         "certificate": public,
-        "links": {
-            "page": f"/V/{code}",
-            "self": f"/v1/verify/{record.public_id}",
-            "document": document_path(record),
-            "credential": f"/v1/verify/{record.public_id}/credential",
-            "qr": f"/v1/qr/{record.public_id}.svg",
-            "jwks": "/.well-known/jwks.json",
-        },
+        "links": public_links(record.public_id, record.digest),
     }
     body["status_attestation"] = _attest(ctx, record, status, day)
     result = Result(body, record, valid_until)
@@ -175,11 +168,6 @@ def _attest(ctx, record, status: dict, day) -> str:
 
     claims = status_claims(ctx.settings.issuer, record, status, day)
     return sign_jws(rfc8785.dumps(claims), ctx.keyring.active_signer(), typ=STATUS_TYP)
-
-
-def document_path(record) -> str:
-    """Content-addressed: the URL changes when (and only when) the signed content does."""
-    return f"/v1/verify/{record.public_id}/document/{record.digest.split(':', 1)[1]}"
 
 
 def full_body(result: Result, *, include_evidence: bool) -> dict:
