@@ -16,9 +16,13 @@ from originlink_service.storage import (
     Exporter,
     IdempotencyKeyTaken,
     IdempotencyRecord,
+    InboundMessage,
+    LeaseLost,
+    MessageReplayed,
     OutboxEntry,
     RecordUpdate,
     VersionConflict,
+    Webhook,
     WriteBatch,
     open_store,
 )
@@ -251,6 +255,135 @@ def test_outbox_lease_and_finish(store):
     store.finish_outbox(entry)
     assert store.list_outbox("pending") == []
     assert [e.status for e in store.list_outbox("done")] == ["done"]
+
+
+NOW = "2026-06-01T00:00:00.000000Z"
+IN_A_MINUTE = "2026-06-01T00:01:00.000000Z"
+IN_TWO_MINUTES = "2026-06-01T00:02:00.000000Z"
+
+
+def test_a_finish_after_the_lease_was_taken_over_is_refused(store):
+    """A worker slower than its lease must not overwrite what the next holder wrote."""
+    create(store, "crt_1")
+    [slow] = store.lease_outbox(NOW, IN_A_MINUTE)
+    assert slow.lease_token and slow.lease_until == IN_A_MINUTE
+    [fast] = store.lease_outbox(IN_A_MINUTE, IN_TWO_MINUTES)  # the first lease expired
+    assert fast.lease_token != slow.lease_token
+    store.finish_outbox(dataclasses.replace(fast, status="done", outcome={"receipt": "R1"}))
+    with pytest.raises(LeaseLost):
+        store.finish_outbox(dataclasses.replace(slow, status="done", outcome={"receipt": "R2"}))
+    [done] = store.list_outbox("done")
+    assert done.outcome == {"receipt": "R1"} and done.lease_token is None
+    with pytest.raises(LeaseLost):  # released: nobody holds it any more
+        store.finish_outbox(dataclasses.replace(fast, status="pending"))
+
+
+def test_finishing_an_entry_commits_with_the_change_or_not_at_all(store):
+    record = create(store, "crt_1")
+    [entry] = store.lease_outbox(NOW, IN_A_MINUTE)
+    updated, event = lifecycle.advance(record, "forwarded", "forwarded", actor="forwarder")
+    stale = dataclasses.replace(entry, lease_token="not-the-holder", status="done")
+    batch = WriteBatch(updates=[RecordUpdate(updated, record.version, [event])])
+    batch.outbox_done = [stale]
+    with pytest.raises(LeaseLost):
+        store.commit(batch)
+    assert store.get_certificate("exp_a", "crt_1").state == "issued"
+    assert len(store.list_events("crt_1")) == 2
+    batch.outbox_done = [dataclasses.replace(entry, status="done")]
+    store.commit(batch)
+    assert store.get_certificate("exp_a", "crt_1").state == "forwarded"
+    assert [e.status for e in store.list_outbox()] == ["done"]
+
+
+def test_lease_one_entry_by_id_only_when_due_and_free(store):
+    create(store, "crt_1")
+    entry_id = store.list_outbox()[0].id
+    assert store.lease_outbox_entry(entry_id, "2025-01-01T00:00:00.000000Z", NOW) is None  # not due
+    leased = store.lease_outbox_entry(entry_id, NOW, IN_A_MINUTE)
+    assert leased is not None and leased.lease_token
+    assert store.lease_outbox_entry(entry_id, NOW, IN_A_MINUTE) is None  # held
+    assert store.lease_outbox_entry("obx_unknown", NOW, IN_A_MINUTE) is None
+    assert store.get_outbox(entry_id).lease_token == leased.lease_token
+
+
+def test_dead_entries_can_be_requeued_once(store):
+    create(store, "crt_1")
+    [entry] = store.lease_outbox(NOW, IN_A_MINUTE)
+    store.finish_outbox(dataclasses.replace(entry, status="dead", attempts=8))
+    dead = store.get_outbox(entry.id)
+    again = dataclasses.replace(dead, status="pending", attempts=0, next_attempt_at=NOW)
+    assert store.requeue_outbox(again) is True
+    assert store.requeue_outbox(again) is False  # no longer dead
+    assert [e.id for e in store.lease_outbox(NOW, IN_A_MINUTE)] == [entry.id]
+
+
+def test_an_inbound_message_is_applied_once(store):
+    record = create(store, "crt_1")
+    updated, event = lifecycle.advance(record, "customs_received", None, actor="VN")
+    message = InboundMessage("VN", "msg-1", NOW, "crt_1")
+    store.commit(
+        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])], inbound=[message])
+    )
+    assert store.get_inbound("VN", "msg-1") == message
+    assert store.get_inbound("TH", "msg-1") is None  # ids are per source
+    again, event2 = lifecycle.advance(updated, "customs_received", None, actor="VN")
+    with pytest.raises(MessageReplayed):
+        store.commit(
+            WriteBatch(updates=[RecordUpdate(again, updated.version, [event2])], inbound=[message])
+        )
+    assert len(store.list_events("crt_1")) == 3  # the replay wrote nothing
+    store.commit(WriteBatch(inbound=[InboundMessage("TH", "msg-1", NOW)]))
+
+
+def test_webhook_registration(store):
+    assert store.get_webhook("exp_a") is None
+    hook = Webhook("exp_a", "https://erp.example/hook", "s" * 32, NOW, NOW)
+    store.put_webhook(hook)
+    assert store.get_webhook("exp_a") == hook
+    moved = dataclasses.replace(hook, url="https://erp.example/other", updated_at=IN_A_MINUTE)
+    store.put_webhook(moved)
+    assert store.get_webhook("exp_a") == moved
+    assert store.get_webhook("exp_b") is None
+    assert store.delete_webhook("exp_a") is True
+    assert store.delete_webhook("exp_a") is False
+    assert store.get_webhook("exp_a") is None
+
+
+def _delivery(entry_id: str, exporter_id: str, created_at: str) -> OutboxEntry:
+    return OutboxEntry(
+        id=entry_id,
+        certificate_id="crt_1",
+        exporter_id=exporter_id,
+        kind="webhook",
+        destination="webhook",
+        status="pending",
+        attempts=0,
+        created_at=created_at,
+        next_attempt_at=created_at,
+        payload={"type": "certificate.state_changed"},
+    )
+
+
+def test_delivery_log_lists_an_exporters_webhook_deliveries_newest_first(store):
+    create(store, "crt_1")  # its forward entry is not a delivery
+    store.commit(
+        WriteBatch(
+            outbox=[
+                _delivery("obx_d1", "exp_a", "2026-06-01T00:00:01.000000Z"),
+                _delivery("obx_d2", "exp_a", "2026-06-01T00:00:02.000000Z"),
+                _delivery("obx_d3", "exp_b", "2026-06-01T00:00:03.000000Z"),
+            ]
+        )
+    )
+    assert [e.id for e in store.list_deliveries("exp_a")] == ["obx_d2", "obx_d1"]
+    assert [e.id for e in store.list_deliveries("exp_a", limit=1)] == ["obx_d2"]
+    leased = {e.id: e for e in store.lease_outbox(IN_A_MINUTE, IN_TWO_MINUTES, limit=10)}
+    failed = dataclasses.replace(
+        leased["obx_d1"], attempts=1, history=[{"at": IN_A_MINUTE, "status_code": 503}]
+    )
+    store.finish_outbox(failed)
+    logged = {e.id: e for e in store.list_deliveries("exp_a")}
+    assert logged["obx_d1"].attempts == 1 and logged["obx_d1"].history[0]["status_code"] == 503
 
 
 def test_sqlite_is_durable_across_reopen(tmp_path):

@@ -4,7 +4,8 @@ Every write that changes a certificate goes through `Store.commit(WriteBatch)`: 
 their events and — unless the record reuses its original's number (a certified true copy, or a
 replacement keeping it) — their number, unique per exporter; updates of existing certificates
 (only if the stored version is the one read: optimistic locking), the idempotency record and
-outbox entries — all or nothing.
+outbox entries, the finishing of leased outbox entries (only while their lease holds) and the
+ids of inbound messages applied (each once) — all or nothing.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from .records import (
     Event,
     Exporter,
     IdempotencyRecord,
+    InboundMessage,
     OutboxEntry,
     RecordUpdate,
+    Webhook,
     WriteBatch,
 )
 from .store import (
     Conflict,
     DuplicateNumber,
     IdempotencyKeyTaken,
+    LeaseLost,
+    MessageReplayed,
     Store,
     StoreError,
     VersionConflict,
@@ -37,11 +42,15 @@ __all__ = [
     "Exporter",
     "IdempotencyKeyTaken",
     "IdempotencyRecord",
+    "InboundMessage",
+    "LeaseLost",
+    "MessageReplayed",
     "OutboxEntry",
     "RecordUpdate",
     "Store",
     "StoreError",
     "VersionConflict",
+    "Webhook",
     "WriteBatch",
     "open_store",
 ]

@@ -11,7 +11,12 @@ Items (pk / sk):
   NUMINV#<number>#<invoice> / CERT#<id>
   NUMBER#<exporter_id>#<number> / META   uniqueness of a first issue's number
   IDEM#<exporter_id>#<key> / META
-  OUTBOX#<id> / META               gsi1: OUTBOX#<status> / <next_attempt_at>#<id>
+  OUTBOX#<id> / META               gsi1: OUTBOX#<status> / <next_attempt_at>#<id>;
+                                   `lease_token` attribute: the finishing write's condition
+  WEBHOOKS#<exporter_id> / DELIVERY#<created_at>#<id>   copy of a webhook outbox entry, kept
+                                   with it (the exporter's delivery log, newest first)
+  WEBHOOK#<exporter_id> / META     the exporter's webhook registration
+  INBOUND#<source>#<message_id> / META   an inbound message applied (replays refused)
 
 Large attributes (the certificate) are stored zlib-compressed to stay well under the 400 KB
 item limit. A transaction holds at most 100 items, so a certificate may list at most
@@ -20,7 +25,9 @@ item limit. A transaction holds at most 100 items, so a certificate may list at 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import secrets
 import zlib
 
 from .records import (
@@ -29,7 +36,9 @@ from .records import (
     Event,
     Exporter,
     IdempotencyRecord,
+    InboundMessage,
     OutboxEntry,
+    Webhook,
     WriteBatch,
     from_dict,
 )
@@ -37,6 +46,8 @@ from .store import (
     Conflict,
     DuplicateNumber,
     IdempotencyKeyTaken,
+    LeaseLost,
+    MessageReplayed,
     StoreError,
     VersionConflict,
 )
@@ -313,6 +324,23 @@ class DynamoStore:
         for entry in batch.outbox:
             items.append(self._put_new(self._outbox_item(entry)))
             reasons.append(lambda e=entry: Conflict(e.id))
+            items += self._delivery_log(entry)
+            reasons += [None] * (len(items) - len(reasons))
+        for entry in batch.outbox_done:
+            finish = self._finish_items(entry)
+            items += finish
+            reasons += [lambda e=entry: LeaseLost(e.id)] + [None] * (len(finish) - 1)
+        for message in batch.inbound:
+            items.append(
+                self._put_new(
+                    {
+                        "pk": _s(f"INBOUND#{message.source}{SEP}{message.message_id}"),
+                        "sk": _s("META"),
+                        "data": _blob(message),
+                    }
+                )
+            )
+            reasons.append(lambda m=message: MessageReplayed(m.message_id))
         self._transact(items, [r or (lambda: StoreError("write failed")) for r in reasons])
 
     def _load_cert(self, certificate_id: str) -> CertificateRecord | None:
@@ -392,8 +420,32 @@ class DynamoStore:
             "gsi1pk": _s(f"OUTBOX#{entry.status}"),
             "gsi1sk": _s(f"{entry.next_attempt_at}#{entry.id}"),
             "lease_until": _s(entry.lease_until or ""),
+            "lease_token": _s(entry.lease_token or ""),
             "data": _blob(entry),
         }
+
+    def _delivery_log(self, entry: OutboxEntry) -> list[dict]:
+        """A webhook entry's copy in its exporter's delivery log (no copy for other kinds)."""
+        if entry.kind != "webhook":
+            return []
+        item = {
+            "pk": _s(f"WEBHOOKS#{entry.exporter_id}"),
+            "sk": _s(f"DELIVERY#{entry.created_at}#{entry.id}"),
+            "data": _blob(entry),
+        }
+        return [{"Put": {"TableName": self.table, "Item": item}}]
+
+    def _finish_items(self, entry: OutboxEntry) -> list[dict]:
+        released = dataclasses.replace(entry, lease_until=None, lease_token=None)
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": self._outbox_item(released),
+                "ConditionExpression": "lease_token = :token",
+                "ExpressionAttributeValues": {":token": _s(entry.lease_token or "")},
+            }
+        }
+        return [put, *self._delivery_log(released)]
 
     def list_outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]:
         statuses = [status] if status else ["pending", "done", "dead"]
@@ -407,6 +459,31 @@ class DynamoStore:
             entries += [_unblob(OutboxEntry, i["data"]) for i in items]
         return sorted(entries, key=lambda e: (e.created_at, e.id))[:limit]
 
+    def get_outbox(self, entry_id: str) -> OutboxEntry | None:
+        item = self._get(f"OUTBOX#{entry_id}")
+        return _unblob(OutboxEntry, item["data"]) if item else None
+
+    def _take(self, entry: OutboxEntry, now: str, lease_until: str) -> OutboxEntry | None:
+        entry.lease_until, entry.lease_token = lease_until, secrets.token_hex(8)
+        try:
+            # Conditional: two workers never hold the same entry, and an entry finished
+            # since the (eventually consistent) index was read is not put back to pending.
+            self._db.put_item(
+                TableName=self.table,
+                Item=self._outbox_item(entry),
+                ConditionExpression=(
+                    "gsi1pk = :pending AND (lease_until = :empty OR lease_until <= :now)"
+                ),
+                ExpressionAttributeValues={
+                    ":pending": _s("OUTBOX#pending"),
+                    ":empty": _s(""),
+                    ":now": _s(now),
+                },
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return None
+        return entry
+
     def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]:
         items = self._db.query(
             TableName=self.table,
@@ -415,29 +492,70 @@ class DynamoStore:
             ExpressionAttributeValues={":p": _s("OUTBOX#pending"), ":now": _s(now + "#~")},
             Limit=limit,
         ).get("Items", [])
-        leased = []
-        for item in items:
-            entry = _unblob(OutboxEntry, item["data"])
-            entry.lease_until = lease_until
-            try:
-                # Conditional: two workers never hold the same entry, and an entry finished
-                # since the (eventually consistent) index was read is not put back to pending.
-                self._db.put_item(
-                    TableName=self.table,
-                    Item=self._outbox_item(entry),
-                    ConditionExpression=(
-                        "gsi1pk = :pending AND (lease_until = :empty OR lease_until <= :now)"
-                    ),
-                    ExpressionAttributeValues={
-                        ":pending": _s("OUTBOX#pending"),
-                        ":empty": _s(""),
-                        ":now": _s(now),
-                    },
-                )
-            except self._db.exceptions.ConditionalCheckFailedException:
-                continue
-            leased.append(entry)
-        return leased
+        leased = [self._take(_unblob(OutboxEntry, i["data"]), now, lease_until) for i in items]
+        return [entry for entry in leased if entry is not None]
+
+    def lease_outbox_entry(self, entry_id: str, now: str, lease_until: str) -> OutboxEntry | None:
+        entry = self.get_outbox(entry_id)
+        if entry is None or entry.status != "pending" or entry.next_attempt_at > now:
+            return None
+        return self._take(entry, now, lease_until)
 
     def finish_outbox(self, entry: OutboxEntry) -> None:
-        self._db.put_item(TableName=self.table, Item=self._outbox_item(entry))
+        self._transact(self._finish_items(entry), [lambda: LeaseLost(entry.id)])
+
+    def requeue_outbox(self, entry: OutboxEntry) -> bool:
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._outbox_item(entry),
+                    "ConditionExpression": "gsi1pk = :dead",
+                    "ExpressionAttributeValues": {":dead": _s("OUTBOX#dead")},
+                }
+            },
+            *self._delivery_log(entry),
+        ]
+        try:
+            self._transact(items, [lambda: LeaseLost(entry.id)])
+        except LeaseLost:
+            return False
+        return True
+
+    def list_deliveries(self, exporter_id: str, limit: int = 50) -> list[OutboxEntry]:
+        items = self._db.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :p AND begins_with(sk, :d)",
+            ExpressionAttributeValues={":p": _s(f"WEBHOOKS#{exporter_id}"), ":d": _s("DELIVERY#")},
+            ScanIndexForward=False,
+            Limit=limit,  # no filter: every item read is returned
+            ConsistentRead=True,
+        ).get("Items", [])
+        return [_unblob(OutboxEntry, i["data"]) for i in items]
+
+    # webhooks and inbound messages ------------------------------------------------------
+    def put_webhook(self, webhook: Webhook) -> None:
+        self._db.put_item(
+            TableName=self.table,
+            Item={
+                "pk": _s(f"WEBHOOK#{webhook.exporter_id}"),
+                "sk": _s("META"),
+                "data": _blob(webhook),
+            },
+        )
+
+    def get_webhook(self, exporter_id: str) -> Webhook | None:
+        item = self._get(f"WEBHOOK#{exporter_id}")
+        return _unblob(Webhook, item["data"]) if item else None
+
+    def delete_webhook(self, exporter_id: str) -> bool:
+        answer = self._db.delete_item(
+            TableName=self.table,
+            Key={"pk": _s(f"WEBHOOK#{exporter_id}"), "sk": _s("META")},
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" in answer
+
+    def get_inbound(self, source: str, message_id: str) -> InboundMessage | None:
+        item = self._get(f"INBOUND#{source}{SEP}{message_id}")
+        return _unblob(InboundMessage, item["data"]) if item else None

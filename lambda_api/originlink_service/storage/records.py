@@ -52,6 +52,12 @@ class CertificateRecord:
     reuses_number: bool = False
     # Issued with a sandbox API key: signed with the sandbox key set, never a real certificate.
     sandbox: bool = False
+    # Who legally certified it (originlink.credentials.certification): an issuing body's
+    # endorsement or refusal, or the official certificate the exporter recorded; None if nobody.
+    certification: dict | None = None
+    # Where the certificate goes and how (docs/customs.md): {"destination", "mode", ...},
+    # decided at issue from the destinations' configuration.
+    customs: dict | None = None
 
     def to_dict(self) -> dict:
         # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every
@@ -96,17 +102,58 @@ class IdempotencyRecord:
 
 @dataclass
 class OutboxEntry:
+    """A message to send, written in the same transaction as the change it reports. Its id is
+    the message id the receiver sees on every attempt (so a receiver can drop duplicates).
+
+    A worker leases an entry (`lease_until`, `lease_token`) before sending; the write that
+    finishes it is accepted only while `lease_token` is still the one it took."""
+
     id: str
-    certificate_id: str
+    certificate_id: str | None
     exporter_id: str
-    kind: str  # "forward": send to the destination customs
-    destination: str  # importing Party (ISO alpha-2)
+    # forward: the certificate to the destination customs; endorse: to the issuing body;
+    # cancel: tell the destination it was cancelled or replaced; webhook: the exporter's URL
+    kind: str
+    destination: str  # importing Party (ISO alpha-2), issuing body id, or "webhook"
     status: str  # pending | done | dead
-    attempts: int
+    attempts: int  # failed attempts
     created_at: str
     next_attempt_at: str
     lease_until: str | None = None
     last_error: str | None = None
+    lease_token: str | None = None
+    payload: dict | None = None  # what to send when it is not read from the certificate
+    sends: int = 0  # how many times it went on the wire (whatever the answer)
+    history: list[dict] = field(default_factory=list)  # one line per attempt (delivery log)
+    outcome: dict | None = None  # the receiver's answer when done (receipt, status code)
+    done_at: str | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class InboundMessage:
+    """A signed message received from outside (a customs callback), kept so that the same
+    message id from the same source is applied once: a replay is refused."""
+
+    source: str  # destination or issuing body id
+    message_id: str
+    received_at: str
+    certificate_id: str | None = None
+
+
+@dataclass
+class Webhook:
+    """An exporter's webhook: every status change of its certificates is POSTed to `url`,
+    signed with `secret` (HMAC-SHA256, docs/webhooks.md). The secret has to be stored as is:
+    the service signs with it."""
+
+    exporter_id: str
+    url: str
+    secret: str
+    created_at: str
+    updated_at: str
 
 
 @dataclass
@@ -126,6 +173,10 @@ class WriteBatch:
     updates: list[RecordUpdate] = field(default_factory=list)
     idempotency: IdempotencyRecord | None = None
     outbox: list[OutboxEntry] = field(default_factory=list)
+    # Leased outbox entries finished with this change, each only if its lease still holds.
+    outbox_done: list[OutboxEntry] = field(default_factory=list)
+    # Inbound messages this change applies: refused as a whole if one was seen before.
+    inbound: list[InboundMessage] = field(default_factory=list)
 
 
 def from_dict(cls, data: dict):

@@ -4,8 +4,10 @@ committed answer survives a crash or restart."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from pathlib import Path
@@ -16,11 +18,20 @@ from .records import (
     Event,
     Exporter,
     IdempotencyRecord,
+    InboundMessage,
     OutboxEntry,
+    Webhook,
     WriteBatch,
     from_dict,
 )
-from .store import Conflict, DuplicateNumber, IdempotencyKeyTaken, VersionConflict
+from .store import (
+    Conflict,
+    DuplicateNumber,
+    IdempotencyKeyTaken,
+    LeaseLost,
+    MessageReplayed,
+    VersionConflict,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS exporters (
@@ -53,7 +64,17 @@ CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, next_attempt_at TEXT NOT NULL,
     lease_until TEXT, created_at TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_deliveries
+    ON outbox (json_extract(data, '$.exporter_id'), created_at)
+    WHERE json_extract(data, '$.kind') = 'webhook';
+CREATE TABLE IF NOT EXISTS inbound_messages (
+    source TEXT NOT NULL, message_id TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (source, message_id));
+CREATE TABLE IF NOT EXISTS webhooks (exporter_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
+
+# The finishing write of an outbox entry names the lease it holds.
+_LEASE_HELD = "id = ? AND json_extract(data, '$.lease_token') IS ?"
 
 
 def _dump(obj) -> str:
@@ -242,6 +263,16 @@ class SqliteStore:
                         _dump(entry),
                     ),
                 )
+            for entry in batch.outbox_done:
+                self._finish(conn, entry)
+            for message in batch.inbound:
+                try:
+                    conn.execute(
+                        "INSERT INTO inbound_messages (source, message_id, data) VALUES (?, ?, ?)",
+                        (message.source, message.message_id, _dump(message)),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise MessageReplayed(message.message_id) from exc
 
         self._write(do)
 
@@ -333,6 +364,20 @@ class SqliteStore:
         rows = self._conn().execute(sql + " ORDER BY created_at, id LIMIT ?", (*args, limit))
         return [from_dict(OutboxEntry, json.loads(r[0])) for r in rows]
 
+    def get_outbox(self, entry_id: str) -> OutboxEntry | None:
+        row = self._conn().execute("SELECT data FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        return from_dict(OutboxEntry, json.loads(row[0])) if row else None
+
+    @staticmethod
+    def _take(conn, data: str, lease_until: str) -> OutboxEntry:
+        entry = from_dict(OutboxEntry, json.loads(data))
+        entry.lease_until, entry.lease_token = lease_until, secrets.token_hex(8)
+        conn.execute(
+            "UPDATE outbox SET lease_until = ?, data = ? WHERE id = ?",
+            (lease_until, _dump(entry), entry.id),
+        )
+        return entry
+
     def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]:
         def do(conn):
             rows = conn.execute(
@@ -341,24 +386,86 @@ class SqliteStore:
                 " ORDER BY next_attempt_at, id LIMIT ?",
                 (now, now, limit),
             ).fetchall()
-            leased = []
-            for (data,) in rows:
-                entry = from_dict(OutboxEntry, json.loads(data))
-                entry.lease_until = lease_until
-                conn.execute(
-                    "UPDATE outbox SET lease_until = ?, data = ? WHERE id = ?",
-                    (lease_until, _dump(entry), entry.id),
-                )
-                leased.append(entry)
-            return leased
+            return [self._take(conn, data, lease_until) for (data,) in rows]
 
         return self._write(do)
 
+    def lease_outbox_entry(self, entry_id: str, now: str, lease_until: str) -> OutboxEntry | None:
+        def do(conn):
+            row = conn.execute(
+                "SELECT data FROM outbox WHERE id = ? AND status = 'pending'"
+                " AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)",
+                (entry_id, now, now),
+            ).fetchone()
+            return self._take(conn, row[0], lease_until) if row else None
+
+        return self._write(do)
+
+    @staticmethod
+    def _finish(conn, entry: OutboxEntry) -> None:
+        released = dataclasses.replace(entry, lease_until=None, lease_token=None)
+        cur = conn.execute(
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, lease_until = NULL, data = ?"
+            " WHERE " + _LEASE_HELD,
+            (entry.status, entry.next_attempt_at, _dump(released), entry.id, entry.lease_token),
+        )
+        if cur.rowcount != 1:
+            raise LeaseLost(entry.id)
+
     def finish_outbox(self, entry: OutboxEntry) -> None:
+        self._write(lambda conn: self._finish(conn, entry))
+
+    def requeue_outbox(self, entry: OutboxEntry) -> bool:
+        def do(conn):
+            cur = conn.execute(
+                "UPDATE outbox SET status = ?, next_attempt_at = ?, lease_until = NULL, data = ?"
+                " WHERE id = ? AND status = 'dead'",
+                (entry.status, entry.next_attempt_at, _dump(entry), entry.id),
+            )
+            return cur.rowcount == 1
+
+        return self._write(do)
+
+    def list_deliveries(self, exporter_id: str, limit: int = 50) -> list[OutboxEntry]:
+        rows = self._conn().execute(
+            "SELECT data FROM outbox WHERE json_extract(data, '$.kind') = 'webhook'"
+            " AND json_extract(data, '$.exporter_id') = ? ORDER BY created_at DESC, id DESC"
+            " LIMIT ?",
+            (exporter_id, limit),
+        )
+        return [from_dict(OutboxEntry, json.loads(r[0])) for r in rows]
+
+    # webhooks and inbound messages ------------------------------------------------------
+    def put_webhook(self, webhook: Webhook) -> None:
         self._write(
             lambda conn: conn.execute(
-                "UPDATE outbox SET status = ?, next_attempt_at = ?, lease_until = ?, data = ?"
-                " WHERE id = ?",
-                (entry.status, entry.next_attempt_at, entry.lease_until, _dump(entry), entry.id),
+                "INSERT OR REPLACE INTO webhooks (exporter_id, data) VALUES (?, ?)",
+                (webhook.exporter_id, _dump(webhook)),
             )
         )
+
+    def get_webhook(self, exporter_id: str) -> Webhook | None:
+        row = (
+            self._conn()
+            .execute("SELECT data FROM webhooks WHERE exporter_id = ?", (exporter_id,))
+            .fetchone()
+        )
+        return from_dict(Webhook, json.loads(row[0])) if row else None
+
+    def delete_webhook(self, exporter_id: str) -> bool:
+        def do(conn):
+            cur = conn.execute("DELETE FROM webhooks WHERE exporter_id = ?", (exporter_id,))
+            return cur.rowcount == 1
+
+        return self._write(do)
+
+    def get_inbound(self, source: str, message_id: str) -> InboundMessage | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT data FROM inbound_messages WHERE source = ? AND message_id = ?",
+                (source, message_id),
+            )
+            .fetchone()
+        )
+        return from_dict(InboundMessage, json.loads(row[0])) if row else None

@@ -10,7 +10,9 @@ from .records import (
     Event,
     Exporter,
     IdempotencyRecord,
+    InboundMessage,
     OutboxEntry,
+    Webhook,
     WriteBatch,
 )
 
@@ -35,6 +37,15 @@ class DuplicateNumber(Conflict):
 
 class VersionConflict(Conflict):
     """The certificate changed since it was read; nothing of this batch was written."""
+
+
+class LeaseLost(Conflict):
+    """An outbox entry's lease was taken over by another worker (it outlived its lease): the
+    write that would finish it was refused, and nothing of its batch was written."""
+
+
+class MessageReplayed(Conflict):
+    """An inbound message with this source and id was applied before; nothing was written."""
 
 
 class Store(Protocol):
@@ -74,7 +85,35 @@ class Store(Protocol):
         self, number: str, invoice_number: str
     ) -> list[CertificateRecord]: ...
 
-    # outbox
+    # outbox: messages to customs, issuing bodies and exporters' webhooks
     def list_outbox(self, status: str | None = None, limit: int = 100) -> list[OutboxEntry]: ...
-    def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]: ...
-    def finish_outbox(self, entry: OutboxEntry) -> None: ...
+    def get_outbox(self, entry_id: str) -> OutboxEntry | None: ...
+    def lease_outbox(self, now: str, lease_until: str, limit: int = 10) -> list[OutboxEntry]:
+        """Due pending entries, each leased to the caller until `lease_until` under a fresh
+        `lease_token` (no other caller gets them before the lease expires)."""
+        ...
+
+    def lease_outbox_entry(self, entry_id: str, now: str, lease_until: str) -> OutboxEntry | None:
+        """This entry, leased as by `lease_outbox`, if it is pending, due and not leased."""
+        ...
+
+    def finish_outbox(self, entry: OutboxEntry) -> None:
+        """Write the entry's new status, only if its `lease_token` is still the stored one
+        (else LeaseLost); the lease is released."""
+        ...
+
+    def requeue_outbox(self, entry: OutboxEntry) -> bool:
+        """Write a dead entry back as given (pending), only if it is still dead."""
+        ...
+
+    def list_deliveries(self, exporter_id: str, limit: int = 50) -> list[OutboxEntry]:
+        """The exporter's webhook deliveries, newest first (its delivery log)."""
+        ...
+
+    # exporters' webhooks
+    def put_webhook(self, webhook: Webhook) -> None: ...
+    def get_webhook(self, exporter_id: str) -> Webhook | None: ...
+    def delete_webhook(self, exporter_id: str) -> bool: ...
+
+    # inbound messages already applied (replay protection)
+    def get_inbound(self, source: str, message_id: str) -> InboundMessage | None: ...
