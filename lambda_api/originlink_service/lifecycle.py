@@ -1,8 +1,8 @@
 """Certificate lifecycle: states, allowed transitions, and hash-chained events.
 
-received → issued → forwarded → accepted | rejected | query → utilised; cancelled (by the
-exporter) and replaced (Art 3.17.5) end a certificate's life. Issuing a certified true copy
-(Art 3.17.9) is an event on the original that does not change its state.
+received → issued → forwarded [→ acknowledged] → accepted | rejected | query → utilised;
+cancelled (by the exporter) and replaced (Art 3.17.5) end a certificate's life. Issuing a
+certified true copy (Art 3.17.9) is an event on the original that does not change its state.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import rfc8785
 # re-exported here because the service's modules speak of `lifecycle.ISSUED` etc.
 from originlink.states import (  # noqa: F401
     ACCEPTED,
+    ACKNOWLEDGED,
     CANCELLED,
     FORWARDED,
     ISSUED,
