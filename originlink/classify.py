@@ -21,11 +21,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from originlink import reference
+from originlink import hs, reference
 from originlink.model import Certificate, GoodsItem, Problem
 from originlink.rules.assess import percent
 from originlink.rules.language import Cr, Ctc, Rule, Rvc, leaves
-from originlink.rules.psr import PsrTable, dotted
+from originlink.rules.psr import PsrTable
 
 Lane = Literal["green", "amber", "red"]
 Severity = Literal["info", "caution", "contradiction"]
@@ -163,7 +163,7 @@ class _Finder:
         claim = item.origin_criterion
         if claim not in _NEEDS:
             return  # WO, PE: Art 3.2(a), (b) apply whatever the rule; others fail validation
-        where = f"{self.cert.agreement} {item.hs_edition} {dotted(item.hs_code)}"
+        where = f"{self.cert.agreement} {item.hs_edition} {hs.format(item.hs_code)}"
         found = self.table.lookup(self.cert.agreement, item.hs_edition, item.hs_code)
         if found.row is None:
             self.add(
@@ -180,7 +180,7 @@ class _Finder:
         if found.status == "correlated":
             code2012, relationship = found.correlated_from  # type: ignore[misc]
             via = (
-                f", reached through the HS 2012 code {dotted(code2012)} (UNSD correlation "
+                f", reached through the HS 2012 code {hs.format(code2012)} (UNSD correlation "
                 f"{relationship}; to be confirmed against the HS 2022 transposition)"
             )
         if claim not in allowed:

@@ -1,13 +1,11 @@
-"""Reference data shipped in the package: HS nomenclature per edition and the agreements table.
+"""Reference data shipped in the package: the agreements table and their Parties.
 
 Every loader reads from `originlink/data/` (never from outside the package) once and caches.
-Sources and licences: `originlink/data/hs/SOURCE.md` and `originlink/data/agreements.md`.
+Sources: `originlink/data/agreements.md`. The HS nomenclature and correlation: `originlink.hs`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 from datetime import date
@@ -17,8 +15,6 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
-HS_EDITIONS: tuple[str, ...] = ("HS2012", "HS2017", "HS2022")
-
 # Environment variable holding extra Party pairs that do not apply an agreement to each other,
 # e.g. "RCEP:AU-MM,RCEP:NZ-MM" (see data/agreements.md: which pairs is configuration).
 NON_APPLYING_ENV = "ORIGINLINK_NON_APPLYING_PAIRS"
@@ -27,55 +23,6 @@ _extra_pairs: dict[str, set[frozenset[str]]] = {}
 
 def _data_text(*parts: str) -> str:
     return resources.files("originlink").joinpath("data", *parts).read_text(encoding="utf-8")
-
-
-# --- HS nomenclature -------------------------------------------------------------------------
-
-
-def _edition_key(edition: str) -> str:
-    key = edition.upper().replace(" ", "")
-    if not key.startswith("HS"):
-        key = "HS" + key
-    if key not in HS_EDITIONS:
-        raise ValueError(f"unknown HS edition {edition!r}; known: {', '.join(HS_EDITIONS)}")
-    return key
-
-
-@cache
-def hs_table(edition: str) -> dict[str, str]:
-    """All codes of one edition (2-digit chapters, 4-digit headings, 6-digit subheadings)."""
-    key = _edition_key(edition)
-    text = _data_text("hs", f"{key.lower()}.csv")
-    return {row["code"]: row["description"] for row in csv.DictReader(io.StringIO(text))}
-
-
-def hs_exists(code: str, edition: str) -> bool:
-    """True if `code` (2, 4 or 6 digits, dots allowed) is in the given HS edition."""
-    try:
-        return _normalise_hs(code) in hs_table(edition)
-    except ValueError:
-        return False
-
-
-def hs_description(code: str, edition: str) -> str | None:
-    try:
-        return hs_table(edition).get(_normalise_hs(code))
-    except ValueError:
-        return None
-
-
-def _normalise_hs(code: str) -> str:
-    return str(code).replace(".", "").strip()
-
-
-@cache
-def hs2022_to_hs2012() -> dict[str, list[tuple[str, str]]]:
-    """UNSD correlation: HS 2022 code -> [(HS 2012 code, relationship e.g. '1:1')]."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    text = _data_text("hs", "hs2022_hs2012_correlation.csv")
-    for row in csv.DictReader(io.StringIO(text)):
-        out.setdefault(row["hs2022"], []).append((row["hs2012"], row["relationship"]))
-    return out
 
 
 # --- agreements -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import rfc8785
 from chalice import Response
 from pydantic import BaseModel, ValidationError
 
-from originlink.model.problems import format_path
+from originlink.problems import format_path
 
 from .problems import ApiProblem
 

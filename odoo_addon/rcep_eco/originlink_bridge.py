@@ -35,6 +35,25 @@ def dec_str(value, digits=2):
     return str(to_decimal(value, digits))
 
 
+def hs_code(code, edition=None, lengths=(6,)):
+    """The core's reading of an HS code (originlink.hs): "9403.60", "9403 60" and "940360" are
+    the same code. Returns (the code as six digits, None), or (None, why not) when it is not an
+    HS code of so many digits or, with `edition` ("HS2022", "2022"), is not in that edition."""
+    from originlink import hs  # noqa: PLC0415
+
+    try:
+        return hs.validate(code or "", edition, lengths=lengths), None
+    except hs.InvalidHsCode as exc:
+        return None, str(exc)
+
+
+def hs_compact(code):
+    """The code without the dots and spaces people type in it (originlink.hs.compact)."""
+    from originlink import hs  # noqa: PLC0415
+
+    return hs.compact(code or "")
+
+
 def rcep_parties():
     from originlink.rules.assess import rcep_parties as _parties  # noqa: PLC0415
 

@@ -6,23 +6,33 @@ $ORIGINLINK_PSR_DIR, else $XDG_DATA_HOME/originlink/psr (~/.local/share/originli
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
+from originlink import hs
 from originlink.rules.language import RuleSyntaxError, parse_rule
 from originlink.rules.psr import (
     AGREEMENTS,
-    HS_EDITIONS,
-    LEVELS,
     PsrRow,
     PsrTable,
     import_schedule,
-    normalise_code,
     remove_override,
     resolve_psr_dir,
     set_override,
 )
+
+
+def _edition(value: str) -> str:
+    """--edition: "HS2022", "2022" and "HS 2022" name the same edition."""
+    try:
+        return hs.edition_key(value)
+    except hs.UnknownEdition as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+_EDITION_HELP = f"{', '.join(hs.EDITIONS)} (2022 and 'HS 2022' accepted)"
 
 
 def register(subparsers) -> None:
@@ -31,8 +41,8 @@ def register(subparsers) -> None:
 
     def common(sp, code: bool = True):
         if code:
-            sp.add_argument("hs_code", help="HS code: 2, 4 or 6 digits, dots allowed")
-            sp.add_argument("--edition", required=True, choices=HS_EDITIONS)
+            sp.add_argument("hs_code", help="HS code: 2, 4 or 6 digits, dots or spaces allowed")
+            sp.add_argument("--edition", required=True, type=_edition, help=_EDITION_HELP)
             sp.add_argument("--agreement", default="RCEP", choices=AGREEMENTS)
         sp.add_argument("--psr-dir", help="where imported rows and overrides are stored")
 
@@ -56,7 +66,9 @@ def register(subparsers) -> None:
         "coverage", help="rows held, and subheadings covered per HS chapter and edition"
     )
     common(cov, code=False)
-    cov.add_argument("--edition", choices=HS_EDITIONS, help="one edition only (default: all)")
+    cov.add_argument(
+        "--edition", type=_edition, help="one edition only (default: all); " + _EDITION_HELP
+    )
     cov.add_argument("--agreement", default="RCEP", choices=AGREEMENTS)
     cov.add_argument(
         "--format", choices=("json", "text"), default="json", help="text: a table per edition"
@@ -100,11 +112,12 @@ def run_import(args) -> int:
 
 
 def _code(args) -> str | None:
-    code = normalise_code(args.hs_code)
-    if not code.isdigit() or len(code) not in LEVELS:
-        _print({"error": "bad_hs_code", "message": f"{args.hs_code!r}: 2, 4 or 6 digits"})
+    """The code of a chapter, heading or subheading of the stated edition, else None (said)."""
+    try:
+        return hs.validate(args.hs_code, args.edition, lengths=hs.LEVELS)
+    except hs.InvalidHsCode as exc:
+        _print({"error": exc.code, "message": f"hs_code: {exc}"})
         return None
-    return code
 
 
 def run_show(args) -> int:

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-
-class Problem(BaseModel):
-    """One thing wrong with a document. `code` is stable (machines switch on it); `message`
-    is for people and names the field; `article` cites the rule (e.g. "Annex 3B; Art 3.5")."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    path: str
-    code: str
-    message: str
-    article: str | None = None
+from originlink.problems import Problem, format_path
 
 
 class CertificateInvalid(Exception):
@@ -94,16 +85,6 @@ _CODES = {
     "less_than_equal": "out_of_range",
     "json_invalid": "bad_json",
 }
-
-
-def format_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def article_for(loc: tuple) -> str:

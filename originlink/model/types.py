@@ -13,7 +13,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from originlink import hs
 
 # Characters XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone surrogates, U+FFFE/F).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -60,7 +69,17 @@ UnitCode = Annotated[
         description="unit of measure, UN/ECE Rec 20 code preferred (KGM, PCE, SET) or kg, pcs",
     ),
 ]
-HsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="HS subheading, 6 digits")]
+_HS_HELP = "HS subheading, 6 digits; dots and spaces are dropped on input (9403.60 = 940360)"
+HsCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{6}$"),
+    BeforeValidator(hs.compact),
+    Field(description=_HS_HELP),
+    WithJsonSchema(
+        {"type": "string", "pattern": hs.input_pattern((6,)), "description": _HS_HELP},
+        mode="validation",
+    ),
+]
 
 
 def _no_float(value: object) -> object:

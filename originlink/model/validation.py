@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from originlink import reference
+from originlink import hs, reference
 
 from .certificate import Certificate, add_months
 from .problems import CertificateInvalid, Problem, problems_from_validation_error
@@ -330,11 +330,12 @@ class _Checker:
                     f"{p}.hs_edition: {a.code} does not use {item.hs_edition}",
                     f"{self.art('content')}; Form RCEP Box 9",
                 )
-            elif not reference.hs_exists(item.hs_code, item.hs_edition):
+            elif not hs.is_valid(item.hs_code, item.hs_edition):
                 self.add(
                     f"{p}.hs_code",
                     "hs_code_unknown",
-                    f"{p}.hs_code: {item.hs_code} is not a subheading of {item.hs_edition}",
+                    f"{p}.hs_code: {hs.format(item.hs_code)} is not a subheading of "
+                    f"{hs.edition_name(item.hs_edition)}",
                     f"{self.art('content')}; Form RCEP Box 9",
                 )
             if item.origin_criterion not in a.criteria:

@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
+from originlink import hs
+from originlink.problems import Problem, format_path
 from originlink.rules.language import (
     AllOf,
     AnyOf,
@@ -43,13 +45,11 @@ from originlink.rules.models import (
     CtcResult,
     DeMinimis,
     Intermediate,
-    Problem,
     Reason,
     RvcResult,
     Weight,
-    format_path,
 )
-from originlink.rules.psr import PsrTable, dotted
+from originlink.rules.psr import PsrTable
 
 # Recommendation order for `criterion` (why: docs/rules.md, "Which criterion is recommended").
 CRITERIA_ORDER = ("WO", "PE", "CTC", "CR", "DMI", "RVC", "ACU")
@@ -63,7 +63,7 @@ _SHOW_IDS = 5
 _LEVEL_WORD = {"CC": "chapter", "CTH": "heading", "CTSH": "subheading"}
 
 _PATTERN_HELP = {
-    "hs_code": "an HS code of 4 or 6 digits, dots allowed (e.g. 4407, 940360 or 9403.60)",
+    "hs_code": "an HS code of 4 or 6 digits, dots or spaces allowed (e.g. 4407, 9403.60)",
     "exporting_party": "a two-letter ISO 3166 country code in capitals (e.g. CN)",
     "origin_country": "a two-letter ISO 3166 country code in capitals (e.g. VN)",
     "currency": "a three-letter ISO 4217 currency code (e.g. USD)",
@@ -127,10 +127,6 @@ def _ids(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - _SHOW_IDS} more" if len(ids) > _SHOW_IDS else "")
 
 
-def _norm(code: str) -> str:
-    return code.replace(".", "")[:6]
-
-
 # --- entry points ----------------------------------------------------------------------------
 
 
@@ -157,7 +153,7 @@ def _problem(err) -> Problem:
     if code == "string_pattern_mismatch" and field in _PATTERN_HELP:
         msg = "expected " + _PATTERN_HELP[field]
         if loc[:1] == ("product",):
-            msg = "expected an HS code of 6 digits, dots allowed (e.g. 940360 or 9403.60)"
+            msg = "expected an HS code of 6 digits, dots or spaces allowed (e.g. 9403.60)"
     elif code == "recursion_loop":  # a dict that contains itself
         code, msg = "bom_cycle", "the bill of materials contains itself (a cycle)"
     elif code == "recursion_depth_exceeded":  # nested `produced` far beyond any real BOM
@@ -197,7 +193,7 @@ class _RuleInfo:
 
 
 def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str, add):
-    where = f"{inp.agreement} {inp.hs_edition} {dotted(product)}"
+    where = f"{inp.agreement} {inp.hs_edition} {hs.format(product)}"
     found = table.lookup(inp.agreement, inp.hs_edition, product)
     row = found.row
     if inp.psr_override is not None:
@@ -218,7 +214,7 @@ def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str,
     if row is None:
         seen = ""
         if found.candidates:
-            pairs = ", ".join(f"{dotted(c)} ({r})" for c, r in found.candidates[:6])
+            pairs = ", ".join(f"{hs.format(c)} ({r})" for c, r in found.candidates[:6])
             seen = f" Its HS 2012 correlation ({pairs}) is not one code, so no HS 2012 row is used."
         text = (
             f"No Annex 3A rule is held for {where}: the shipped table is partial.{seen} "
@@ -239,13 +235,13 @@ def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str,
     if found.status == "correlated":
         code2012, rel = found.correlated_from  # type: ignore[misc]
         text = (
-            f"No HS 2022 row is held for {dotted(product)}; the HS 2012 code {dotted(code2012)} "
-            f"corresponds to it alone (UNSD correlation {rel}), and its {row.describe()} gives "
-            f"{row.rule!r}. Please confirm this rule against the HS 2022 transposition of "
-            "Annex 3A (RCEP Joint Committee, 30 June 2022) before relying on it."
+            f"No HS 2022 row is held for {hs.format(product)}; the HS 2012 code "
+            f"{hs.format(code2012)} corresponds to it alone (UNSD correlation {rel}), and its "
+            f"{row.describe()} gives {row.rule!r}. Please confirm this rule against the HS 2022 "
+            "transposition of Annex 3A (RCEP Joint Committee, 30 June 2022) before relying on it."
         )
         add(Reason(code="PSR_CORRELATED", article="Annex 3A; headnote 9 (HS 2012)", text=text))
-        via = f"HS 2012 {row.hs_level} {dotted(row.hs_code)} via UNSD correlation {rel}"
+        via = f"HS 2012 {row.hs_level} {hs.format(row.hs_code)} via UNSD correlation {rel}"
         return _RuleInfo(
             row.node, row.rule, f"{source} ({via}; to be confirmed)", "correlated", True
         )
@@ -329,7 +325,9 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
         _fail(loc, "bom_too_deep", msg, "Art 3.12")
     reasons: list[Reason] = []
     add = reasons.append
-    product = _norm(inp.product.hs_code)
+    product = inp.product.hs_code[:6]  # national digits beyond the subheading are ignored
+    if product not in hs.table(inp.hs_edition):
+        raise AssessmentInputError([_unknown_code(inp, loc, None)])
     fob = inp.fob.amount
     rule = _resolve_rule(inp, product, table, loc, add)
     ctc_leaves = [_Leaf(n) for n in leaves(rule.node) if isinstance(n, Ctc)] if rule.node else []
@@ -472,6 +470,8 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
     for lf in ctc_leaves:
         lf.prefix = product[: lf.digits]
     seen: set[str] = set()
+    nomenclature = hs.table(inp.hs_edition)
+    unknown: list[int] = []
     for i, m in enumerate(inp.materials):
         # Without an id, a material is named by its path, which never repeats along a branch.
         mid = m.id if m.id is not None else f"{loc}materials[{i}]"
@@ -479,6 +479,9 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             msg = f"{mid!r} is used twice in one BOM"
             _fail(f"{loc}materials[{i}].id", "duplicate_id", msg, _DEFAULT_ARTICLE)
         seen.add(mid)
+        code = m.hs_code[:6]  # national digits beyond the subheading are ignored
+        if code not in nomenclature:
+            unknown.append(i)
         role = m.role
         if role == "transport_packing":  # Art 3.8: disregarded for everything
             groups.setdefault("transport", []).append(mid)
@@ -533,10 +536,6 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             continue
         # Annex 3A CTC: non-originating components only (accessories and retail packaging are
         # disregarded, Art 3.8 and 3.9); other Parties' materials are tallied apart.
-        code = m.hs_code
-        if "." in code:
-            code = code.replace(".", "")
-        code = code[:6]
         kg = _weight_kg(m.weight, product_weight) if textile else None
         for lf in ctc_leaves:
             if lf.exclusions or len(code) < lf.digits:
@@ -547,9 +546,20 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
                 (lf.cf if cumulated else lf.nf).add(vnm_value, kg)
             if not cumulated:
                 lf.results.append((mid, code, ok, note))
+    if unknown:
+        raise AssessmentInputError([_unknown_code(inp, loc, i) for i in unknown])
     t.vnm, t.vom, t.cum_vnm, t.cum_vom = vnm, vom, cum_vnm, cum_vom
     t.wo_ok, t.pe_ok, t.pe_any = wo_ok, pe_ok, pe_any
     return t
+
+
+def _unknown_code(inp: AssessmentInput, loc: str, i: int | None) -> Problem:
+    """A code that is not in the input's HS edition (`i`: a material's index, None: the product)."""
+    path = f"{loc}product.hs_code" if i is None else f"{loc}materials[{i}].hs_code"
+    code = inp.product.hs_code if i is None else inp.materials[i].hs_code
+    edition = hs.edition_name(inp.hs_edition)
+    message = f"{path}: {hs.format(code[:6])} is not in {edition} (the input's hs_edition)"
+    return Problem(path=path, code="hs_code_unknown", message=message, article="Annex 3A")
 
 
 def _changes(code: str, product: str, lf: _Leaf) -> tuple[bool, str | None]:
@@ -580,8 +590,8 @@ def _intermediate(m, mid, i, table, path, loc, intermediates) -> Assessment:
             here, "bom_cycle", f"material {mid!r} is used to produce itself ({chain})", "Art 3.12"
         )
     sub = _assess(m.produced, table, (*path, mid), here + ".")
-    sub_code = _norm(m.produced.product.hs_code)
-    if not sub_code.startswith(_norm(m.hs_code)):
+    sub_code = m.produced.product.hs_code[:6]
+    if not sub_code.startswith(m.hs_code[:6]):
         msg = f"{sub_code} is not the material's hs_code {m.hs_code}"
         _fail(here + ".product.hs_code", "hs_mismatch", msg, "Art 3.12")
     intermediates.append(Intermediate(material=mid, assessment=sub))

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from originlink import hs
+
 CTC_LEVELS = {"CC": 2, "CTH": 4, "CTSH": 6}
 _SCOPE_DIGITS = {"chapter": 2, "heading": 4, "subheading": 6}
 _SCOPE_WORDS = {
@@ -336,7 +338,7 @@ class _Parser:
         tok = self.take()
         if tok.kind != "code":
             self.fail(tok, f"expected a {level} code")
-        digits = tok.text.replace(".", "")
+        digits = hs.compact(tok.text)
         want = _SCOPE_DIGITS[level]
         if level == "chapter" and len(digits) == 1:
             digits = "0" + digits

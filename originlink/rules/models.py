@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
+from originlink import hs
+from originlink.problems import Problem
 from originlink.rules.language import MAX_RULE_CHARS
 
 # Bounded so every sum stays exact in the engine's 60-digit Decimal context.
@@ -19,10 +29,28 @@ Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=30, deci
 PositiveAmount = Annotated[
     Decimal, Field(gt=0, allow_inf_nan=False, max_digits=30, decimal_places=10)
 ]
+
+
+def _hs_code(lengths: tuple[int, ...], help_text: str):
+    """An HS code field: dots and spaces dropped (`originlink.hs.compact`), then so many digits.
+    The JSON Schema of the input shows what is accepted, that of the output what is written."""
+    digits = "|".join(f"[0-9]{{{n}}}" for n in lengths)
+    return Annotated[
+        str,
+        StringConstraints(pattern=f"^(?:{digits})$"),
+        BeforeValidator(hs.compact),
+        WithJsonSchema(
+            {"type": "string", "pattern": hs.input_pattern(lengths), "description": help_text},
+            mode="validation",
+        ),
+    ]
+
+
 # A material may be given at heading level (4 digits); the product needs its subheading (6).
-# Dots as printed ("9403.60") are allowed; national digits beyond 6 are ignored.
-HsCode = Annotated[str, Field(pattern=r"^\d{2}\.?\d{2}(\.?\d{2}(\d{2}){0,2})?$")]
-ProductHsCode = Annotated[str, Field(pattern=r"^\d{4}\.?\d{2}(\d{2}){0,2}$")]
+# National digits beyond 6 (8 or 10) are accepted and ignored. Every code must exist in the
+# input's HS edition (checked by the engine, which knows the edition).
+HsCode = _hs_code((4, 6, 8, 10), "HS heading or subheading (4 or 6 digits; 9403.60 = 940360)")
+ProductHsCode = _hs_code((6, 8, 10), "HS subheading (6 digits; 9403.60 = 9403 60 = 940360)")
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 # Free text is bounded so a hostile input cannot make every explanation megabytes long.
 Ref = Annotated[str, Field(min_length=1, max_length=200)]  # material ids
@@ -124,10 +152,12 @@ class AssessmentInput(_In):
     @field_validator("hs_edition", mode="before")
     @classmethod
     def _edition(cls, v):
-        # "2022", "HS 2022" and "hs2022" all name HS2022
-        if isinstance(v, str | int):
-            v = str(v).upper().replace(" ", "")
-            return v if v.startswith("HS") else "HS" + v
+        # "2022", "HS 2022" and "hs2022" all name HS2022; anything else fails the Literal
+        if isinstance(v, str | int) and not isinstance(v, bool):
+            try:
+                return hs.edition_key(v)
+            except hs.UnknownEdition:
+                return v
         return v
 
     @field_validator("psr_override", mode="before")
@@ -208,24 +238,6 @@ class Assessment(_Out):
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
-
-
-class Problem(BaseModel):
-    """One thing wrong with the input: `path` of the field, stable `code`, a `message` for
-    people naming the field, and the article that needs the field where there is one."""
-
-    model_config = ConfigDict(frozen=True)
-    path: str
-    code: str
-    message: str
-    article: str | None = None
-
-
-def format_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
 
 
 class AssessmentInputError(ValueError):

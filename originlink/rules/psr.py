@@ -26,15 +26,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from originlink import hs
 from originlink.rules.language import Rule, RuleSyntaxError, parse_rule
 
 PSR_DIR_ENV = "ORIGINLINK_PSR_DIR"
 IMPORTED_FILE = "imported.csv"
 OVERRIDES_FILE = "overrides.csv"
 SHIPPED_FILES = ("rcep_psr.csv", "rcep_psr_hs2022.csv")
-HS_EDITIONS = ("HS2012", "HS2017", "HS2022")
 AGREEMENTS = ("RCEP",)
-LEVELS = {2: "chapter", 4: "heading", 6: "subheading"}
 COLUMNS = (
     "agreement",
     "hs_level",
@@ -47,8 +46,6 @@ COLUMNS = (
     "note",
 )
 REQUIRED_COLUMNS = ("hs_code", "hs_edition", "rule", "source")
-# Relationships in which an HS 2022 code corresponds to exactly one HS 2012 code.
-SINGLE_TARGET = ("1:1", "n:1")
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class PsrRow:
 
     @property
     def hs_level(self) -> str:
-        return LEVELS[len(self.hs_code)]
+        return hs.level(self.hs_code)
 
     @property
     def node(self) -> Rule:
@@ -79,7 +76,7 @@ class PsrRow:
         }
         return (
             f"{what[self.origin]} {self.agreement} {self.hs_edition} {self.hs_level} "
-            f"{dotted(self.hs_code)}: {self.rule!r} (source: {self.source})"
+            f"{hs.format(self.hs_code)}: {self.rule!r} (source: {self.source})"
         )
 
     def as_csv(self) -> dict[str, str]:
@@ -108,18 +105,6 @@ class RuleLookup:
     replaced: PsrRow | None = None  # the table row an override replaced, if any
     correlated_from: tuple[str, str] | None = None  # (HS 2012 code, relationship)
     candidates: tuple[tuple[str, str], ...] = field(default=())  # for unknown: correlations seen
-
-
-def dotted(code: str) -> str:
-    if len(code) == 4:
-        return f"{code[:2]}.{code[2:]}"
-    if len(code) == 6:
-        return f"{code[:4]}.{code[4:]}"
-    return code
-
-
-def normalise_code(raw: str) -> str:
-    return str(raw).replace(".", "").replace(" ", "").strip()
 
 
 class PsrTable:
@@ -165,18 +150,18 @@ class PsrTable:
         return None
 
     def lookup(self, agreement: str, edition: str, code: str) -> RuleLookup:
-        code = normalise_code(code)
+        code = hs.compact(code)
         found = self._find(agreement, edition, code)
         if found is not None:
             return found
         if edition == "HS2022":
-            targets = hs2022_to_hs2012().get(code[:6], ())
-            if len(targets) == 1 and targets[0][1] in SINGLE_TARGET:
-                via = self._find(agreement, "HS2012", targets[0][0])
+            single = hs.single_hs2012(code)
+            if single is not None:
+                via = self._find(agreement, "HS2012", single[0])
                 if via is not None:
-                    fields = {"hs_edition": edition, "hs_code": code, "correlated_from": targets[0]}
+                    fields = {"hs_edition": edition, "hs_code": code, "correlated_from": single}
                     return replace(via, status="correlated", **fields)
-            return RuleLookup("unknown", agreement, edition, code, candidates=tuple(targets))
+            return RuleLookup("unknown", agreement, edition, code, candidates=hs.hs2012_for(code))
         return RuleLookup("unknown", agreement, edition, code)
 
     def _find(self, agreement: str, edition: str, code: str) -> RuleLookup | None:
@@ -193,17 +178,15 @@ class PsrTable:
         a table row reaches (its own row, or its heading's or chapter's). For HS 2022, codes
         reached only through the HS 2012 correlation are counted apart: each such rule is
         flagged for confirmation. Overrides are not counted: they are a company's, not a table's."""
-        from originlink.reference import hs_table  # the nomenclature, loaded only when asked
-
         out: dict[str, EditionCoverage] = {}
-        for edition in HS_EDITIONS:
+        for edition in hs.EDITIONS:
             cov = EditionCoverage(agreement, edition)
             for row in self._rows.values():
                 if (row.agreement, row.hs_edition) == (agreement, edition):
                     key = f"{row.origin} {row.hs_level}"
                     cov.rows[key] = cov.rows.get(key, 0) + 1
                     cov.chapter(row.hs_code[:2]).rows += 1
-            for code in hs_table(edition):
+            for code in hs.table(edition):
                 if len(code) != 6:
                     continue
                 ch = cov.chapter(code[:2])
@@ -216,9 +199,9 @@ class PsrTable:
         return out
 
     def _correlated_row(self, agreement: str, code: str) -> PsrRow | None:
-        targets = hs2022_to_hs2012().get(code[:6], ())
-        if len(targets) == 1 and targets[0][1] in SINGLE_TARGET:
-            return self._most_specific(self._rows, agreement, "HS2012", targets[0][0])
+        single = hs.single_hs2012(code)
+        if single is not None:
+            return self._most_specific(self._rows, agreement, "HS2012", single[0])
         return None
 
 
@@ -292,16 +275,6 @@ def _shipped_index() -> dict[tuple[str, str, str], PsrRow]:
     return {(r.agreement, r.hs_edition, r.hs_code): r for r in shipped_rows()}
 
 
-@lru_cache(maxsize=1)
-def hs2022_to_hs2012() -> dict[str, tuple[tuple[str, str], ...]]:
-    """UNSD correlation HS 2022 -> ((HS 2012 code, relationship), ...), from the package data."""
-    text = resources.files("originlink").joinpath("data", "hs", "hs2022_hs2012_correlation.csv")
-    out: dict[str, list[tuple[str, str]]] = {}
-    for row in csv.DictReader(io.StringIO(text.read_text(encoding="utf-8-sig"))):
-        out.setdefault(row["hs2022"], []).append((row["hs2012"], row["relationship"]))
-    return {k: tuple(v) for k, v in out.items()}
-
-
 @dataclass(frozen=True)
 class RowProblem:
     line: int
@@ -349,17 +322,19 @@ def _parse_rows(reader: csv.DictReader, origin: str) -> tuple[list[PsrRow], list
         agreement = vals.get("agreement") or "RCEP"
         if agreement not in AGREEMENTS:
             problems.append(RowProblem(line, "agreement", f"unknown agreement {agreement!r}"))
-        edition = vals["hs_edition"].upper().replace(" ", "")
-        if edition not in HS_EDITIONS:
-            msg = f"unknown HS edition {vals['hs_edition']!r}; use one of {', '.join(HS_EDITIONS)}"
-            problems.append(RowProblem(line, "hs_edition", msg))
-        code = normalise_code(vals["hs_code"])
-        if not code.isdigit() or len(code) not in LEVELS:
-            msg = f"HS code {vals['hs_code']!r} must have 2, 4 or 6 digits (dots allowed)"
-            problems.append(RowProblem(line, "hs_code", msg))
-        elif vals.get("hs_level") and vals["hs_level"].lower() != LEVELS[len(code)]:
-            msg = f"hs_level {vals['hs_level']!r} does not match a {len(code)}-digit code"
-            problems.append(RowProblem(line, "hs_level", msg))
+        try:
+            edition = hs.edition_key(vals["hs_edition"])
+        except hs.UnknownEdition as exc:
+            edition = None
+            problems.append(RowProblem(line, "hs_edition", str(exc)))
+        try:
+            code = hs.validate(vals["hs_code"], edition, lengths=hs.LEVELS)
+        except hs.InvalidHsCode as exc:
+            problems.append(RowProblem(line, "hs_code", str(exc)))
+        else:
+            if vals.get("hs_level") and vals["hs_level"].lower() != hs.level(code):
+                msg = f"hs_level {vals['hs_level']!r} does not match a {len(code)}-digit code"
+                problems.append(RowProblem(line, "hs_level", msg))
         try:
             parse_rule(vals["rule"])
         except RuleSyntaxError as exc:

@@ -1,6 +1,7 @@
 """Canonical JSON and digest; the `schema`, `validate`, `convert` and `digest` commands."""
 
 import json
+import re
 
 import pytest
 
@@ -57,8 +58,15 @@ def test_schema_command(capsys):
     assert schema["additionalProperties"] is False
     assert {"number", "issue_date", "goods_items", "exporter"} <= set(schema["required"])
     goods = schema["$defs"]["GoodsItem"]["properties"]
-    assert goods["hs_code"]["pattern"] == "^[0-9]{6}$"
+    # what is accepted: six digits, dots and spaces anywhere (Issue 14.9) ...
+    accepted = goods["hs_code"]
+    assert re.match(accepted["pattern"], "9403 60") and "dots" in accepted["description"]
+    assert not re.match(accepted["pattern"], "9403.6")
     assert "evidence" in goods
+    # ... and what is written: six digits
+    assert main(["schema", "--mode", "serialization"]) == 0
+    written = json.loads(capsys.readouterr().out)["$defs"]["GoodsItem"]["properties"]
+    assert written["hs_code"]["pattern"] == "^[0-9]{6}$"
 
 
 def test_validate_command(capsys, tmp_path):

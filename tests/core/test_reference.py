@@ -1,52 +1,8 @@
-"""Reference data shipped in the package: HS editions, correlation, agreements and Parties."""
+"""Reference data shipped in the package: agreements and Parties (HS codes: test_hs.py)."""
 
 from datetime import date
 
-import pytest
-
 from originlink import reference
-
-
-@pytest.mark.parametrize(
-    "code, edition, expected",
-    [
-        ("940360", "HS2022", True),
-        ("9403.60", "HS2022", True),
-        ("940390", "HS2012", True),
-        ("940390", "HS2022", False),  # split into 9403.91/.99 in HS 2022
-        ("940391", "HS2022", True),
-        ("854900", "HS2022", False),  # 85.49 is a heading, its subheadings are 8549xx
-        ("854911", "HS2022", True),  # e-waste, new in HS 2022
-        ("854911", "HS2017", False),
-        ("851712", "HS2012", True),
-        ("851712", "HS2022", False),  # became 8517.13/.14 in HS 2022
-        ("999999", "HS2022", False),  # Comtrade placeholder, not a real code
-        ("94", "HS2017", True),
-        ("abc", "HS2022", False),
-        ("940360", "HS1996", False),  # unknown edition: not found, no exception
-    ],
-)
-def test_hs_exists(code, edition, expected):
-    assert reference.hs_exists(code, edition) is expected
-
-
-def test_hs_sizes_and_description():
-    assert sum(len(c) == 6 for c in reference.hs_table("HS2022")) == 5612
-    assert sum(len(c) == 6 for c in reference.hs_table("HS2017")) == 5387
-    assert sum(len(c) == 6 for c in reference.hs_table("2012")) == 5205
-    assert reference.hs_description("940360", "HS2022").startswith("Furniture; wooden")
-    assert reference.hs_description("000000", "HS2022") is None
-
-
-def test_hs_table_unknown_edition():
-    with pytest.raises(ValueError, match="unknown HS edition"):
-        reference.hs_table("HS1988")
-
-
-def test_correlation_hs2022_to_hs2012():
-    table = reference.hs2022_to_hs2012()
-    assert ("940360", "1:1") in table["940360"]
-    assert {code for code, _ in table["851713"]} == {"851712"}
 
 
 def test_rcep_parties_and_dates():

@@ -8,7 +8,7 @@ import pytest
 from originlink import reference
 from originlink.model import check_certificate, parse_certificate, validate_certificate
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, TODAY
 from .helpers import assert_problem, assert_valid, codes
 
 
@@ -48,10 +48,25 @@ def test_hs_code_in_declared_edition(co):
     assert_problem(co, "hs_code_unknown", "goods_items[0].hs_code")
 
 
-@pytest.mark.parametrize("bad", ["94036", "9403.60", "94036A", "", "9403600"])
+@pytest.mark.parametrize("bad", ["94036", "9403.6", "94036A", "", "9403600", "9403-60"])
 def test_hs_code_format(co, bad):
     co["goods_items"][0]["hs_code"] = bad
     assert_problem(co, "bad_format", "goods_items[0].hs_code")
+
+
+@pytest.mark.parametrize("written", ["9403.60", "9403 60", "940360", " 9403.60 "])
+def test_hs_code_written_with_dots_or_spaces_is_the_same_code(co, written):
+    """Issue 14.9: one code however it is written; stored (and signed) as six digits."""
+    co["goods_items"][0]["hs_code"] = written
+    cert, found = check_certificate(co, today=TODAY)
+    assert found == [] and cert.goods_items[0].hs_code == "940360"
+    assert cert.model_dump(mode="json")["goods_items"][0]["hs_code"] == "940360"
+
+
+def test_unknown_code_names_the_edition(co):
+    co["goods_items"][0]["hs_code"] = "9403.90"
+    [p] = assert_problem(co, "hs_code_unknown", "goods_items[0].hs_code")
+    assert p.message == "goods_items[0].hs_code: 9403.90 is not a subheading of HS 2022"
 
 
 # --- Parties (Boxes 1, 2, 15) -------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_cumulation_needs_a_party_and_a_proof():
 
 
 def test_ctc_that_passes_only_by_cumulation_is_acu():
-    vn = mat("vn_parts", "940190", "30", "VN", True, proof="VN-9")
+    vn = mat("vn_parts", "940199", "30", "VN", True, proof="VN-9")
     r = run(good("940161", "100", [vn, mat("wood", "4407", "50")], psr_override="CTH"))
     assert r["criteria_met"] == ["ACU"]
     assert "Art 3.4" in reason(r, "CTC_MET")["text"]
@@ -188,7 +188,7 @@ def test_percent_display():
 
 
 def sub_assembly(wood_value: str) -> dict:
-    return good("940390", "40", [mat("wood", "4407", wood_value)], psr_override="CTH or RVC40")
+    return good("940399", "40", [mat("wood", "4407", wood_value)], psr_override="CTH or RVC40")
 
 
 def test_originating_intermediate_counts_in_full():
@@ -196,7 +196,7 @@ def test_originating_intermediate_counts_in_full():
         "940161",
         "100",
         [
-            {**mat("frame", "940390", "40", None), "produced": sub_assembly("20")},
+            {**mat("frame", "940399", "40", None), "produced": sub_assembly("20")},
             mat("foam", "9404", "45"),
         ],
     )
@@ -210,15 +210,15 @@ def test_originating_intermediate_counts_in_full():
 
 
 def test_non_originating_intermediate_counts_as_non_originating():
-    sub = good("940390", "40", [mat("frame", "940390", "39")], psr_override="CTH")
-    top = good("940161", "100", [{**mat("frame", "940390", "40", None), "produced": sub}])
+    sub = good("940399", "40", [mat("frame", "940399", "39")], psr_override="CTH")
+    top = good("940161", "100", [{**mat("frame", "940399", "40", None), "produced": sub}])
     r = run(top)
     assert r["rvc"]["vnm"] == "40.00" and "INTERMEDIATE_NOT_ORIGINATING" in codes(r)
 
 
 def test_cycle_is_an_error_not_a_hang():
-    inner = good("940390", "40", [{**mat("chair", "940161", "30"), "produced": None}])
-    middle = {**mat("frame", "940390", "40", None), "produced": inner}
+    inner = good("940399", "40", [{**mat("chair", "940161", "30"), "produced": None}])
+    middle = {**mat("frame", "940399", "40", None), "produced": inner}
     top = good(
         "940161",
         "100",
@@ -241,7 +241,7 @@ def test_a_python_object_cycle_is_reported_too():
 
 
 def test_intermediate_must_be_the_material_it_claims_to_be():
-    top = good("940161", "100", [{**mat("frame", "940390", "40"), "produced": sub_assembly("1")}])
+    top = good("940161", "100", [{**mat("frame", "940399", "40"), "produced": sub_assembly("1")}])
     top["materials"][0]["hs_code"] = "940320"
     assert errors(top)[0]["code"] == "hs_mismatch"
 
@@ -311,8 +311,8 @@ def test_amounts_stay_exact_and_are_bounded():
 
 
 def test_wholly_obtained_needs_wholly_obtained_intermediates():
-    sub = good("940390", "40", [mat("wood", "4407", "5", "CN", True)])
-    top = good("940360", "100", [{**mat("frame", "940390", "40", "CN"), "produced": sub}])
+    sub = good("940399", "40", [mat("wood", "4407", "5", "CN", True)])
+    top = good("940360", "100", [{**mat("frame", "940399", "40", "CN"), "produced": sub}])
     top["wholly_obtained"] = True
     r = run(top)
     assert "WO" not in r["criteria_met"] and "WO_NOT_MET" in codes(r)
@@ -332,7 +332,7 @@ def test_materials_without_ids_are_named_by_their_path_and_never_mistaken_for_a_
 
 
 def test_cumulation_reason_names_the_proofs():
-    vn = mat("vn_parts", "940190", "30", "VN", True, proof="RCEP-VN-0042")
+    vn = mat("vn_parts", "940199", "30", "VN", True, proof="RCEP-VN-0042")
     r = run(good("940161", "100", [vn]))
     assert "vn_parts (VN, proof RCEP-VN-0042)" in reason(r, "CUMULATION")["text"]
 
@@ -342,3 +342,37 @@ def test_edition_spellings():
         data = good("940360", "100", [mat("m", "4407", "10")], edition=spelling)
         assert run(data)["rule_status"] == "found"
     assert errors(good("940360", "100", [], edition="HS2099"))[0]["path"] == "hs_edition"
+
+
+# --- HS input (Issue 14.9) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["9403.60", "9403 60", "940360", "9403.60.10"])
+def test_a_code_however_written_gives_the_same_assessment(written):
+    expected = run(good("940360", "100", [mat("wood", "4407", "40")]))
+    r = run(good(written, "100", [mat("wood", "44 07", "40")]))
+    assert r == expected and r["hs_code"] == "940360"
+    assert r["ctc"][0]["from"] == "4407"
+
+
+def test_codes_not_in_the_edition_are_errors_naming_the_edition():
+    [product] = errors(good("9403.90", "100", [mat("wood", "4407", "40")]))
+    assert product == {
+        "path": "product.hs_code",
+        "code": "hs_code_unknown",
+        "message": "product.hs_code: 9403.90 is not in HS 2022 (the input's hs_edition)",
+        "article": "Annex 3A",
+    }
+    # the same code is a subheading of HS 2012
+    assert run(good("9403.90", "100", [mat("wood", "4407", "40")], edition="2012"))
+    bad = [mat("a", "9401.90", "1"), mat("b", "4407", "1"), mat("c", "7799", "1")]
+    found = errors(good("940360", "100", bad))
+    assert [(p["path"], p["code"]) for p in found] == [
+        ("materials[0].hs_code", "hs_code_unknown"),
+        ("materials[2].hs_code", "hs_code_unknown"),
+    ]
+    assert "77.99 is not in HS 2022" in found[1]["message"]
+    # inside an intermediate, the path says where
+    sub = good("940399", "40", [mat("x", "9401.90", "1")])
+    top = good("940360", "100", [{**mat("frame", "940399", "40"), "produced": sub}])
+    assert errors(top)[0]["path"] == "materials[0].produced.materials[0].hs_code"

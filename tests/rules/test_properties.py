@@ -23,7 +23,7 @@ def materials(draw, min_size=0, max_size=8):
         out.append(
             {
                 "id": f"m{i}",
-                "hs_code": draw(st.sampled_from(["4407", "9403", "940360", "940390", "3901"])),
+                "hs_code": draw(st.sampled_from(["4407", "9403", "940360", "940399", "3901"])),
                 "value": str(draw(money)),
                 "origin_country": draw(st.sampled_from(["CN", "VN", "RU", "JP", "US", None])),
                 "originating": draw(st.booleans()),
@@ -121,7 +121,7 @@ def test_de_minimis_materials_still_count_in_the_rvc(percents, rule):
     # may excuse them from the CTH when together they are at most 10 % of FOB, but the RVC
     # always counts them in full.
     mats = [
-        {"id": f"p{i}", "hs_code": "940390", "value": str(pct), "origin_country": "RU"}
+        {"id": f"p{i}", "hs_code": "940399", "value": str(pct), "origin_country": "RU"}
         for i, pct in enumerate(percents)
     ]
     r = run(mats, Decimal(100), override=rule)

@@ -193,6 +193,36 @@ def test_cli_import_show_override(tmp_path, capsys):
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("written", ["9403.60", "9403 60", "940360"])
+def test_cli_show_reads_a_code_however_written(tmp_path, capsys, written):
+    assert main(["psr", "show", written, "--edition", "2022", "--psr-dir", str(tmp_path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["hs_code"], shown["hs_edition"], shown["status"]) == (
+        "940360",
+        "HS2022",
+        "correlated",
+    )
+
+
+def test_cli_a_code_not_in_the_edition_is_an_error_naming_it(tmp_path, capsys):
+    args = ["psr", "show", "9403.90", "--edition", "HS2022", "--psr-dir", str(tmp_path)]
+    assert main(args) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"error": "hs_code_unknown", "message": "hs_code: 9403.90 is not in HS 2022"}
+    override = ["psr", "override", "9403.90", "CTH", "--edition", "HS2022", "--reason", "x"]
+    assert main([*override, "--psr-dir", str(tmp_path)]) == 2
+    assert json.loads(capsys.readouterr().out)["error"] == "hs_code_unknown"
+    with pytest.raises(SystemExit):  # argparse: unknown edition, exit 2
+        main(["psr", "show", "940360", "--edition", "HS1996"])
+    assert "unknown HS edition 'HS1996'" in capsys.readouterr().err
+
+
+def test_import_refuses_a_code_not_in_its_edition(tmp_path):
+    count, problems = import_schedule(HEADER + "subheading,940390,HS2022,CTH,p.1\n", tmp_path)
+    assert count == 0 and [(p.line, p.column) for p in problems] == [(2, "hs_code")]
+    assert "9403.90 is not in HS 2022" in problems[0].message
+
+
 def test_cli_import_bad_file_exit_2(tmp_path, capsys):
     src = tmp_path / "bad.csv"
     src.write_text(HEADER + "heading,84x1,HS2022,CTH,p\nheading,8472,HS2022,CTX,p\n")

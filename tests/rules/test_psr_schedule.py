@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from originlink import hs
 from originlink.cli import main
-from originlink.reference import hs_exists, hs_table
 from originlink.rules.language import parse_rule
 from originlink.rules.psr import PsrTable
 
@@ -37,7 +37,7 @@ def test_every_shipped_row_parses_and_its_code_exists_in_its_edition(edition):
     for row in rows:
         parse_rule(row["rule"])  # raises on any row the rule language cannot read
         assert row["hs_edition"] == edition
-        assert hs_exists(row["hs_code"], edition), f"{row['hs_code']} is not in {edition}"
+        assert hs.exists(row["hs_code"], edition), f"{row['hs_code']} is not in {edition}"
         level = {2: "chapter", 4: "heading", 6: "subheading"}[len(row["hs_code"])]
         assert row["hs_level"] == level
 
@@ -96,7 +96,7 @@ def _covered_by_rows(edition: str) -> dict[str, tuple[int, int]]:
     """Per chapter (covered, subheadings), from the file's codes with plain set logic."""
     codes = {row["hs_code"] for row in lines(edition)}
     out: dict[str, tuple[int, int]] = {}
-    for sub in (c for c in hs_table(edition) if len(c) == 6):
+    for sub in (c for c in hs.table(edition) if len(c) == 6):
         covered, total = out.get(sub[:2], (0, 0))
         hit = sub in codes or sub[:4] in codes or sub[:2] in codes
         out[sub[:2]] = (covered + hit, total + 1)
@@ -109,7 +109,7 @@ def test_coverage_is_what_the_rows_reach():
     assert {ch: (c.covered, c.subheadings) for ch, c in cov.chapters.items()} == expected
     # Every HS 2012 subheading has a rule except those of heading 38.08 (left out above).
     uncovered = sum(t - c for c, t in expected.values())
-    assert uncovered == sum(1 for c in hs_table("HS2012") if len(c) == 6 and c[:4] == "3808")
+    assert uncovered == sum(1 for c in hs.table("HS2012") if len(c) == 6 and c[:4] == "3808")
     rows_per_chapter = {ch: c.rows for ch, c in cov.chapters.items() if c.rows}
     counted: dict[str, int] = {}
     for row in lines("HS2012"):

@@ -114,7 +114,8 @@ def test_example3_variant_same_subheading_part_fails_ctsh():
 
 def chair(with_proof: bool = True) -> dict:
     vn = mat("vn_parts", "940190", "30", "VN", True, proof="RCEP-VN-0042" if with_proof else None)
-    return good("940161", "100", [vn, mat("parts", "940190", "35", "TW")])
+    # §11 gives HS 2012 codes: 9401.90 is split into 9401.91/.99 in HS 2022
+    return good("940161", "100", [vn, mat("parts", "940190", "35", "TW")], edition="HS2012")
 
 
 def test_example4_cumulation():
@@ -177,8 +178,8 @@ def test_example5_wrong_answers_are_reachable_only_by_the_wrong_roles():
 
 def test_example5_carton_and_key_are_ignored_for_the_ctc_even_in_the_goods_heading():
     data = flat_pack_table()
-    data["materials"][1]["hs_code"] = "940390"  # would fail the CTH as a component
-    data["materials"][2]["hs_code"] = "940390"
+    data["materials"][1]["hs_code"] = "940399"  # would fail the CTH as a component
+    data["materials"][2]["hs_code"] = "940399"
     r = run(data)
     assert r["criteria_met"] == ["CTC", "RVC"] and [c["material"] for c in r["ctc"]] == ["mdf"]
     assert r["rvc"]["vnm"] == "32.00" and r["rvc"]["build_down"] == "60.00"
