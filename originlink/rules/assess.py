@@ -11,7 +11,12 @@ How the verdict is reached (details in docs/rules.md):
   code of the least help it needed: the plain code (CTC / RVC / CR / WO), then DMI, then ACU;
 * minimal operations (Art 3.6) stop every 3.2(c) alternative;
 * `criteria_met` lists every code met in the order WO, PE, CTC, CR, DMI, RVC, ACU and
-  `criterion` recommends the first.
+  `criterion` recommends the first;
+* `verdict`: originating, not_originating — or undetermined where no Annex 3A rule is held and
+  neither WO nor PE is met (no rule is not a "no");
+* an intermediate that fails its own rule brings only its non-originating materials into the
+  VNM (Art 3.5; roll-up under Art 3.12 is for those that qualify); de minimis values failing
+  materials at CIF / first price, before the RVC's deductions (Art 3.7.1(a) -> Art 3.5.3).
 """
 
 from __future__ import annotations
@@ -170,7 +175,7 @@ def assess(data: Mapping | AssessmentInput, *, table: PsrTable | None = None) ->
     table = table if table is not None else PsrTable.load()
     with localcontext() as ctx:
         ctx.prec = 60  # inputs have at most 30 digits: sums and products stay exact
-        return _assess(inp, table, (), "")
+        return _assess(inp, table, (), "")[0]
 
 
 def _fail(path: str, code: str, message: str, article: str):
@@ -219,7 +224,8 @@ def _resolve_rule(inp: AssessmentInput, product: str, table: PsrTable, loc: str,
         text = (
             f"No Annex 3A rule is held for {where}: the shipped table is partial.{seen} "
             "Without a rule the good can qualify only as wholly obtained (Art 3.2(a)) or "
-            "produced exclusively from originating materials (Art 3.2(b)). Import the official "
+            "produced exclusively from originating materials (Art 3.2(b)); if neither is met, "
+            'the verdict is undetermined, not "not originating". Import the official '
             "schedule (`originlink psr import`) or give `psr_override`."
         )
         add(Reason(code="PSR_UNKNOWN", article="Annex 3A; Art 3.2", text=text))
@@ -300,12 +306,26 @@ class _Leaf:
 
 
 class _Tally:
-    """Sums over the bill of materials of one good."""
+    """Sums over the bill of materials of one good. `vnm` is after evidenced deductions (the
+    RVC's VNM, Art 3.5.5); `nom` is the same materials at CIF or first ascertainable price
+    (Art 3.5.3), as de minimis values them (Art 3.7.1(a)). `cum_*`: other Parties' originating
+    materials, counted apart to tell whether a criterion needed cumulation (Art 3.4)."""
 
-    __slots__ = ("vnm", "vom", "cum_vnm", "cum_vom", "wo_ok", "pe_ok", "pe_any", "party_value")
+    __slots__ = (
+        "vnm",
+        "vom",
+        "nom",
+        "cum_vnm",
+        "cum_vom",
+        "cum_nom",
+        "wo_ok",
+        "pe_ok",
+        "pe_any",
+        "party_value",
+    )
 
     def __init__(self):
-        self.vnm = self.vom = self.cum_vnm = self.cum_vom = _ZERO
+        self.vnm = self.vom = self.nom = self.cum_vnm = self.cum_vom = self.cum_nom = _ZERO
         self.wo_ok = True  # no non-originating and no other-Party material (Art 3.2(a), 3.3)
         self.pe_ok = True  # every material counted for PE is originating (Art 3.2(b))
         self.pe_any = False
@@ -319,7 +339,9 @@ def _weight_kg(w, product_weight: Weight | None) -> Decimal | None:
     return w * KG_PER[product_weight.unit] if product_weight else w
 
 
-def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: str) -> Assessment:
+def _assess(
+    inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: str
+) -> tuple[Assessment, _Tally]:
     if len(path) > MAX_BOM_DEPTH:
         msg = f"the bill of materials is deeper than {MAX_BOM_DEPTH} levels"
         _fail(loc, "bom_too_deep", msg, "Art 3.12")
@@ -405,17 +427,10 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
             add(Reason(code="MINIMAL_OPERATIONS", article="Art 3.6", text=text))
 
     criteria_met = [c for c in CRITERIA_ORDER if c in codes]
-    originating = bool(criteria_met)
     criterion = criteria_met[0] if criteria_met else None
+    verdict = _verdict(inp, product, rule, criteria_met, groups, add)
+    originating = {"originating": True, "not_originating": False}.get(verdict)
     country = _country_of_origin(inp, t, codes, add) if originating else None
-    if originating:
-        text = (
-            f"Originating under RCEP; criteria met: {', '.join(criteria_met)}; recommended for "
-            f"Box 10: {criterion} (order WO, PE, CTC, CR, DMI, RVC, ACU)."
-        )
-    else:
-        text = "Not originating under RCEP: no criterion of Art 3.2 is met."
-    add(Reason(code="VERDICT", article="Art 3.2", text=text))
 
     # per-material CTC results of the first CTC criterion met (else the first), and de minimis
     shown = next((lf for lf in ctc_leaves if met(lf.node, True, True)), None)
@@ -432,8 +447,9 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
         value_ratio = percent(best.value, fob)
         if textile and pw and not best.kg_missing:
             weight_ratio = percent(best.kg, pw)
-    return Assessment.model_construct(
+    result = Assessment.model_construct(
         originating=originating,
+        verdict=verdict,
         criterion=criterion,
         criteria_met=criteria_met,
         rule=rule.text,
@@ -453,6 +469,7 @@ def _assess(inp: AssessmentInput, table: PsrTable, path: tuple[str, ...], loc: s
         reasons=reasons,
         intermediates=intermediates,
     )
+    return result, t
 
 
 def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermediates) -> _Tally:
@@ -460,7 +477,7 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
     This is the hot path (10^5 lines): sums kept in locals, plain attribute reads, no
     validation, one tuple per non-originating component and criterion."""
     t = _Tally()
-    vnm = vom = cum_vnm = cum_vom = _ZERO
+    vnm = vom = nom = cum_vnm = cum_vom = cum_nom = _ZERO
     wo_ok = pe_ok = True
     pe_any = False
     party_value = t.party_value
@@ -489,12 +506,21 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
         value = m.value
         originating = m.originating
         country = m.origin_country
+        content = None  # a failed intermediate's own tally: what of it is non-originating
         if m.produced is not None:
-            sub = _intermediate(m, mid, i, table, path, loc, intermediates)
-            originating, country = sub.originating, m.produced.exporting_party
+            sub, sub_t = _intermediate(m, mid, i, table, path, loc, intermediates)
+            originating, country = sub.originating is True, m.produced.exporting_party
             if "WO" not in sub.criteria_met:
                 wo_ok = False  # a good made from a non-WO intermediate is not WO (Art 3.3)
-            groups.setdefault("produced_orig" if originating else "produced_non", []).append(mid)
+            if originating:
+                groups.setdefault("produced_orig", []).append(mid)
+            else:
+                content = sub_t
+                group = "produced_undetermined" if sub.verdict == "undetermined" else "produced_non"
+                shown = f"{mid} (non-originating {amount(sub_t.vnm)} of {amount(value)})"
+                groups.setdefault(group, []).append(shown)
+                if m.deductions:
+                    groups.setdefault("deduction_intermediate", []).append(mid)
         if role == "indirect":  # Art 3.10: treated as originating, wherever it comes from
             vom += value
             groups.setdefault("indirect", []).append(mid)
@@ -513,7 +539,15 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             else:
                 originating = False
                 groups.setdefault("no_proof", []).append(mid)
-        vnm_value = _deduct(m, mid, i, loc, originating, groups) if m.deductions else value
+        if content is not None:
+            # Art 3.5 (VNM is the value of non-originating *materials*) and Art 3.12 (roll-up
+            # only for intermediates that qualify): a failed intermediate brings only its own
+            # non-originating materials; the rest of its value is originating content.
+            vnm_value, nom_value = content.vnm, content.nom
+        elif m.deductions:
+            vnm_value, nom_value = _deduct(m, mid, i, loc, originating, groups), value
+        else:
+            vnm_value = nom_value = value
         if role == "component":
             pe_any = True
         elif role == "retail_packaging":
@@ -526,10 +560,17 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             if cumulated:
                 cum_vom += value
                 cum_vnm += vnm_value
+                cum_nom += value
                 wo_ok = False
             party_value[country] = party_value.get(country, _ZERO) + value
         else:
             vnm += vnm_value
+            nom += nom_value
+            if content is not None:
+                vom += max(value - vnm_value, _ZERO)
+                cum_vom += content.cum_vom
+                cum_vnm += content.cum_vnm
+                cum_nom += content.cum_nom
             if role != "retail_packaging":
                 wo_ok = pe_ok = False
         if role != "component" or (originating and not cumulated) or not ctc_leaves:
@@ -543,14 +584,61 @@ def _tally(inp, table, path, loc, product, textile, ctc_leaves, groups, intermed
             else:
                 ok, note = code[: lf.digits] != lf.prefix, None
             if not ok:
-                (lf.cf if cumulated else lf.nf).add(vnm_value, kg)
+                # Art 3.7.1(a): de minimis values these materials "pursuant to paragraph 3 of
+                # Article 3.5" (CIF or first price), before the deductions of its paragraph 5.
+                (lf.cf if cumulated else lf.nf).add(nom_value, kg)
+                if content is not None and content.cum_nom:
+                    lf.cf.value += content.cum_nom  # non-originating too without cumulation
             if not cumulated:
                 lf.results.append((mid, code, ok, note))
     if unknown:
         raise AssessmentInputError([_unknown_code(inp, loc, i) for i in unknown])
-    t.vnm, t.vom, t.cum_vnm, t.cum_vom = vnm, vom, cum_vnm, cum_vom
+    t.vnm, t.vom, t.nom, t.cum_vnm, t.cum_vom, t.cum_nom = vnm, vom, nom, cum_vnm, cum_vom, cum_nom
     t.wo_ok, t.pe_ok, t.pe_any = wo_ok, pe_ok, pe_any
     return t
+
+
+def _verdict(inp, product: str, rule: _RuleInfo, criteria_met, groups, add) -> str:
+    """Art 3.2: originating when a criterion is met. Otherwise "not originating" only where
+    that can be decided: without an Annex 3A rule (or with a self-produced material whose own
+    rule is missing) only WO and PE can be tested, so the answer is "undetermined" — unless
+    minimal operations (Art 3.6) rule out every Annex 3A criterion anyway."""
+    if criteria_met:
+        text = (
+            f"Originating under RCEP; criteria met: {', '.join(criteria_met)}; recommended for "
+            f"Box 10: {criteria_met[0]} (order WO, PE, CTC, CR, DMI, RVC, ACU)."
+        )
+        add(Reason(code="VERDICT", article="Art 3.2", text=text))
+        return "originating"
+    minimal = inp.operations.minimal_only
+    undetermined = groups.get("produced_undetermined")
+    if rule.node is None and not minimal:
+        where = f"{inp.agreement} {inp.hs_edition} {hs.format(product)}"
+        text = (
+            f"Undetermined: no Annex 3A rule is held for {where}, and without one only WO "
+            "(Art 3.2(a)) and PE (Art 3.2(b)) can be tested, neither of which is met. This is "
+            "not a finding that the good is not originating. To decide it, import the official "
+            "schedule (`originlink psr import`), set a company override (`originlink psr "
+            "override`) or give `psr_override` with this assessment."
+        )
+    elif undetermined and not minimal:
+        text = (
+            "Undetermined: no criterion is met while the self-produced material(s) "
+            f"{_ids(undetermined)} count as non-originating only because their own origin is "
+            "undetermined (no Annex 3A rule held for them). Give their rules (import the "
+            "schedule or an override), then assess again."
+        )
+    else:
+        text = "Not originating under RCEP: no criterion of Art 3.2 is met."
+        if rule.node is None:
+            text += (
+                " No Annex 3A rule is held, but none is needed: only minimal operations were "
+                "carried out (Art 3.6), so no Annex 3A criterion could confer origin."
+            )
+        add(Reason(code="VERDICT", article="Art 3.2", text=text))
+        return "not_originating"
+    add(Reason(code="VERDICT_UNDETERMINED", article="Art 3.2; Annex 3A", text=text))
+    return "undetermined"
 
 
 def _unknown_code(inp: AssessmentInput, loc: str, i: int | None) -> Problem:
@@ -581,7 +669,7 @@ def _changes(code: str, product: str, lf: _Leaf) -> tuple[bool, str | None]:
     return ok, note
 
 
-def _intermediate(m, mid, i, table, path, loc, intermediates) -> Assessment:
+def _intermediate(m, mid, i, table, path, loc, intermediates) -> tuple[Assessment, _Tally]:
     """Assess a self-produced material first (Art 3.12); a cycle is an input error."""
     here = f"{loc}materials[{i}].produced"
     if mid in path:
@@ -589,13 +677,13 @@ def _intermediate(m, mid, i, table, path, loc, intermediates) -> Assessment:
         _fail(
             here, "bom_cycle", f"material {mid!r} is used to produce itself ({chain})", "Art 3.12"
         )
-    sub = _assess(m.produced, table, (*path, mid), here + ".")
+    sub, sub_t = _assess(m.produced, table, (*path, mid), here + ".")
     sub_code = m.produced.product.hs_code[:6]
     if not sub_code.startswith(m.hs_code[:6]):
         msg = f"{sub_code} is not the material's hs_code {m.hs_code}"
         _fail(here + ".product.hs_code", "hs_mismatch", msg, "Art 3.12")
     intermediates.append(Intermediate(material=mid, assessment=sub))
-    return sub
+    return sub, sub_t
 
 
 def _deduct(m, mid, i, loc, originating, groups) -> Decimal:
@@ -762,8 +850,9 @@ class _Explainer:
             weight = "; the weight test (Chapters 50-63) needs the good's and these weights"
         ok = self.dmi_ok(lf.nf)
         text = (
-            f"De minimis for {node}: the failing materials are {percent(lf.nf.value, self.fob)} % "
-            f"of FOB{weight}; {'within' if ok else 'above'} the 10 % allowance. De minimis relaxes "
+            f"De minimis for {node}: the failing materials, at CIF or first ascertainable price "
+            f"(Art 3.5.3, before deductions), are {percent(lf.nf.value, self.fob)} % of FOB"
+            f"{weight}; {'within' if ok else 'above'} the 10 % allowance. De minimis relaxes "
             "only the CTC; these materials still count in the VNM."
         )
         code = "DE_MINIMIS_APPLIED" if ok else "DE_MINIMIS_EXCEEDED"
@@ -854,10 +943,25 @@ _GROUP_REASONS = {
         "Self-produced materials assessed first and found originating count as originating "
         "in full: {ids}.",
     ),
+    "produced_undetermined": (
+        "INTERMEDIATE_UNDETERMINED",
+        "Art 3.12; Art 3.5",
+        "Self-produced materials whose origin could not be determined (no Annex 3A rule held for "
+        "them) count as not originating here, as any material of undetermined origin does, "
+        "bringing their non-originating materials into the VNM: {ids}.",
+    ),
     "produced_non": (
         "INTERMEDIATE_NOT_ORIGINATING",
-        "Art 3.12",
-        "Self-produced materials assessed first and found not originating count as "
-        "non-originating at their value: {ids}.",
+        "Art 3.5; Art 3.12",
+        "Self-produced materials assessed first and found not originating bring only the "
+        "non-originating materials they contain into the VNM (and into de minimis, when they "
+        "fail the change), not their whole value: the rest of it is originating content and "
+        "the exporter's own production: {ids}.",
+    ),
+    "deduction_intermediate": (
+        "DEDUCTION_NOT_APPLICABLE",
+        "Art 3.5",
+        "Deductions given on a self-produced material are not applied: its non-originating "
+        "content comes from its own materials, whose deductions apply there: {ids}.",
     ),
 }

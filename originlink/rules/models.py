@@ -219,8 +219,13 @@ class Intermediate(_Out):
     assessment: Assessment
 
 
+Verdict = Literal["originating", "not_originating", "undetermined"]
+
+
 class Assessment(_Out):
-    originating: bool
+    # None when the verdict is "undetermined" (no rule held: docs/rules.md, "The verdict").
+    originating: bool | None
+    verdict: Verdict
     criterion: str | None
     criteria_met: list[str]
     rule: str | None

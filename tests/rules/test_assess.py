@@ -162,6 +162,27 @@ def test_deductions_only_with_evidence():
     assert errors(good("940360", "100", [m]))[0]["path"] == "materials[0].deductions"
 
 
+def test_de_minimis_values_failing_materials_at_cif_before_deductions():
+    # Art 3.7.1(a): "determined pursuant to paragraph 3 of Article 3.5" (CIF or first
+    # ascertainable price); the deductions of Art 3.5.5 belong to the RVC's VNM only (issue 14.4).
+    parts = mat("parts", "9503", "5.50")  # fails the CTH of a toy (9503 -> 9503)
+    parts["deductions"] = [{"kind": "freight", "amount": "1.00", "evidence": "BL-12"}]
+    r = run(good("950300", "50", [parts, mat("resin", "3901", "10")]))
+    assert r["de_minimis"] == {"value_ratio": "11.00", "weight_ratio": None, "applied": False}
+    assert r["criteria_met"] == ["RVC"]  # 5.50 / 50 = 11 % > 10 %: the CTH stays failed
+    # ... while the RVC takes the deduction: VNM 4.50 + 10 = 14.50, (50 - 14.50) / 50 = 71 %
+    assert r["rvc"]["vnm"] == "14.50" and r["rvc"]["build_down"] == "71.00"
+    text = reason(r, "DE_MINIMIS_EXCEEDED")
+    assert "at CIF or first ascertainable price (Art 3.5.3, before deductions)" in text["text"]
+    assert "11.00 % of FOB" in text["text"] and text["article"] == "Art 3.7"
+    # at a CIF value of 5.00 (10 %) the parts are within the allowance: a DMI claim
+    parts["value"] = "5.00"
+    assert run(good("950300", "50", [parts, mat("resin", "3901", "10")]))["criteria_met"] == [
+        "DMI",
+        "RVC",
+    ]
+
+
 def test_build_up_and_build_down_differ_when_fob_is_not_the_sum():
     data = good("940360", "100", [mat("m", "4407", "70"), mat("o", "9403", "10", "CN", True)])
     data["costs"] = {"labour": "5"}
@@ -209,11 +230,12 @@ def test_originating_intermediate_counts_in_full():
     assert "INTERMEDIATE_ORIGINATING" in codes(r)
 
 
-def test_non_originating_intermediate_counts_as_non_originating():
+def test_non_originating_intermediate_brings_only_its_non_originating_materials():
+    # (issue 12.4; worked examples in test_intermediates.py)
     sub = good("940399", "40", [mat("frame", "940399", "39")], psr_override="CTH")
     top = good("940161", "100", [{**mat("frame", "940399", "40", None), "produced": sub}])
     r = run(top)
-    assert r["rvc"]["vnm"] == "40.00" and "INTERMEDIATE_NOT_ORIGINATING" in codes(r)
+    assert r["rvc"]["vnm"] == "39.00" and "INTERMEDIATE_NOT_ORIGINATING" in codes(r)
 
 
 def test_cycle_is_an_error_not_a_hang():

@@ -133,3 +133,25 @@ def test_de_minimis_materials_still_count_in_the_rvc(percents, rule):
     else:
         assert r["originating"] == (vnm <= 10 and rvc_ok)
         assert r["de_minimis"]["applied"] == (vnm <= 10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(materials(), st.decimals(min_value=1, max_value=5000, places=2), st.booleans())
+def test_the_verdict_and_originating_always_agree(mats, fob, known_rule):
+    # With a rule a verdict is a yes or a no; without one (an HS 2012 subheading of 38.08, not
+    # shipped) it is "undetermined" unless WO or PE decides it (issue 14.5).
+    data = {
+        "hs_edition": "HS2022" if known_rule else "HS2012",
+        "exporting_party": "CN",
+        "product": {"hs_code": "940360" if known_rule else "380891"},
+        "fob": {"amount": str(fob)},
+        "materials": [m for m in mats if m["hs_code"] != "940399"],  # not an HS 2012 code
+    }
+    r = assess(data, table=TABLE).to_json_dict()
+    expected = {"originating": True, "not_originating": False, "undetermined": None}
+    assert r["originating"] is expected[r["verdict"]]
+    assert (r["criterion"] is not None) == (r["verdict"] == "originating")
+    if known_rule:
+        assert r["verdict"] != "undetermined"
+    elif r["verdict"] != "undetermined":
+        assert r["criterion"] in ("WO", "PE")

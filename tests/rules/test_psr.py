@@ -75,11 +75,13 @@ def test_unknown_rule_is_never_guessed():
 def test_unknown_rule_in_an_assessment_says_so_and_accepts_an_override():
     data = good("380891", "100", [mat("m1", "2930", "30")], edition="HS2012")
     r = run(data)
-    assert r["originating"] is False and r["rule"] is None and r["rule_status"] == "unknown"
+    assert r["rule"] is None and r["rule_status"] == "unknown"
+    assert r["originating"] is None and r["verdict"] == "undetermined"  # no rule is not a "no"
     assert "psr_override" in reason(r, "PSR_UNKNOWN")["text"]
     data["psr_override"] = {"rule": "CTH or RVC40", "reason": "checked against MOFCOM PDF p.93"}
     r = run(data)
-    assert r["originating"] is True and r["rule"] == "CTH or RVC40"
+    assert r["originating"] is True and r["verdict"] == "originating"
+    assert r["rule"] == "CTH or RVC40"
     assert r["rule_status"] == "override"
     assert "checked against MOFCOM PDF p.93" in reason(r, "PSR_OVERRIDE")["text"]
 
