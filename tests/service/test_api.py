@@ -12,13 +12,14 @@ from originlink.links.access import ACCESS_ALPHABET, access_code_is_valid, new_a
 from originlink.model import Certificate
 from originlink.signing import verify_jws
 from originlink_service import service
+from originlink_service.auth import hash_key
 from originlink_service.errors import Conflict
 from originlink_service.lifecycle import verify_chain
 from originlink_service.problems import from_service_error
 from originlink_service.schemas import CertificateResource
 from originlink_service.storage import Event
 
-from .conftest import auth
+from .conftest import auth, stored_bytes
 
 
 def post(client, path, key, body, idem="k-1", content_type="application/json", headers=None):
@@ -245,8 +246,9 @@ def test_missing_bad_and_revoked_keys(client, api_key, ctx):
 
 
 def test_api_keys_are_stored_only_as_hashes(ctx, api_key):
-    raw = ctx.settings.sqlite_path.read_bytes()
-    assert api_key.encode() not in raw
+    raw = stored_bytes(ctx)
+    assert hash_key(api_key).encode() in raw  # what is stored is there to be searched ...
+    assert api_key.encode() not in raw  # ... and the key itself is not
     assert len(api_key) >= len("olk_") + 43  # 32 random bytes, base64url
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import http.client
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+import storage_backend
 
 from originlink.signing import verify_jws
 
@@ -160,6 +162,7 @@ def test_restart_loses_nothing(tmp_path, certificate):
             str(tmp_path / "data"),
         ],
         cwd=ROOT,
+        env={**os.environ, **storage_backend.current().env(tmp_path / "data")},
         capture_output=True,
         text=True,
         check=True,

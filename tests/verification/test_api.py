@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from service.conftest import write_behind_the_service
 
 from originlink.credentials import verify_credential
 from originlink.links import short_code_with_check
@@ -191,12 +192,8 @@ def test_expired_after_one_year(client, fleet, monkeypatch):
 def test_tampered_document_fails_integrity(client, fleet, ctx):
     cert = fleet.issue()
     record = ctx.store.get_by_public_id(cert["public_id"])
-    conn = ctx.store._conn()  # simulate someone editing the stored row behind the service
-    record.document["goods_items"][0]["hs_code"] = "940370"
-    conn.execute(
-        "UPDATE certificates SET data = ? WHERE id = ?",
-        (json.dumps(record.to_dict()), record.id),
-    )
+    record.document["goods_items"][0]["hs_code"] = "940370"  # edited behind the service
+    write_behind_the_service(ctx, record)
     v = body(get(client, f"/v1/verify/{cert['public_id']}"))
     assert v["checks"]["integrity"]["code"] == "digest_mismatch"
     assert v["verdict"] == "not_valid"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
+from service.conftest import write_behind_the_service
 
 from originlink.links import page_path, short_code_with_check
 from originlink_service.verification import i18n
@@ -191,10 +191,7 @@ def test_a_certificate_not_issued_yet_looks_unknown(client, fleet, ctx):
     cert = fleet.issue()
     record = ctx.store.get_by_public_id(cert["public_id"])
     record.state = "received"  # e.g. stored but not signed yet: not public
-    ctx.store._conn().execute(
-        "UPDATE certificates SET data = ? WHERE id = ?",
-        (json.dumps(record.to_dict()), record.id),
-    )
+    write_behind_the_service(ctx, record)
     hidden = client.http.get(f"/v/{cert['public_id']}?lang=en")
     unknown = client.http.get(f"/v/{'A' * 22}?lang=en")
     assert hidden.status_code == unknown.status_code == 404

@@ -5,12 +5,14 @@ Items (pk / sk):
   EXPORTER#<id> / META             gsi1: EXPORTERS / <name>
   EXPNAME#<name> / META            uniqueness of exporter names
   APIKEY#<sha256> / META           gsi1: APIKEYS / <created_at>#<key_id>
+  KEYID#<key_id> / META            -> the key's hash: revocation by id is two reads, no scan
   CERT#<id> / META                 gsi1: EXP#<exporter_id> / <created_at>#<id>
+  CERT#<id> / PART#doc#<n:04d>     the compressed document, when too large to sit in META
   CERT#<id> / EVENT#<seq:010d>     append-only (attribute_not_exists)
   PUB#<public_id> / META           -> certificate id
-  NUMINV#<number>#<invoice> / CERT#<id>
-  NUMBER#<exporter_id>#<number> / META   uniqueness of a first issue's number
-  IDEM#<exporter_id>#<key> / META
+  LOOKUP#<number> / CERT#<id>      typed-in lookup by number (+ the invoice numbers, as a set)
+  NUMBER#<exporter_id>␟<number> / META   uniqueness of a first issue's number
+  IDEM#<exporter_id>␟<key> / META  (+ PART#idem#<n> when the stored answer is large)
   OUTBOX#<id> / META               gsi1: OUTBOX#<status> / <next_attempt_at>#<id>;
                                    `lease_token` attribute: the finishing write's condition
   WEBHOOKS#<exporter_id> / DELIVERY#<created_at>#<id>   copy of a webhook outbox entry, kept
@@ -18,16 +20,32 @@ Items (pk / sk):
   WEBHOOK#<exporter_id> / META     the exporter's webhook registration
   INBOUND#<source>#<message_id> / META   an inbound message applied (replays refused)
 
-Large attributes (the certificate) are stored zlib-compressed to stay well under the 400 KB
-item limit. A transaction holds at most 100 items, so a certificate may list at most
-`MAX_INVOICES_PER_CERT` invoices here.
+DynamoDB's limits, and how each is met (tests/service/test_dynamodb_limits.py tests each at and
+beyond it):
+- 400 KB per item: the certificate's document and an idempotency record's stored answer are
+  zlib-compressed; up to INLINE_BYTES they stay in their item, above it they are cut into
+  PART items of PART_BYTES written in the same transaction (docs/operations.md says why not S3).
+  The document never changes after issue, so a state change rewrites META only.
+- 100 items per transaction: a certificate is a fixed number of items whatever its number of
+  invoices (one LOOKUP item holds them all as a string set), at most ~20 with its parts.
+- 4 MB per transaction: checked before sending (`TRANSACTION_BYTES`); the 1 MiB request body
+  limit keeps every request's transaction well under it.
+- 1 MB per Query page: every query follows LastEvaluatedKey until it has what it needs.
+- Reads that uniqueness, idempotency, authentication or revocation depend on are strongly
+  consistent (GetItem/Query on the table with ConsistentRead); only listings use the index.
+- A transaction that meets another one on the same item (TransactionConflict) is retried with
+  jittered backoff before it is reported, so a racing duplicate finds the winner's answer; each
+  attempt carries a ClientRequestToken, so the SDK's own retries never apply it twice.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import secrets
+import time
+import uuid
 import zlib
 
 from .records import (
@@ -52,21 +70,49 @@ from .store import (
     VersionConflict,
 )
 
-MAX_INVOICES_PER_CERT = 80
 SEP = "\x1f"  # unit separator: cannot appear in numbers typed by people
+INLINE_BYTES = 64 * 1024  # compressed values up to this stay in their item
+PART_BYTES = 350_000  # one PART item's payload: under 400 KB with its keys
+TRANSACTION_ITEMS = 100
+TRANSACTION_BYTES = 4_000_000
+LOOKUP_INVOICE_BYTES = 32 * 1024  # invoice numbers kept on the LOOKUP item up to this size
+CONFLICT_RETRIES = 5
+
+
+def _s(value: str) -> dict:
+    return {"S": value}
+
+
+def _json(data: dict) -> bytes:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
 
 def _blob(obj) -> dict:
-    raw = json.dumps(obj.to_dict() if hasattr(obj, "to_dict") else vars(obj), sort_keys=True)
-    return {"B": zlib.compress(raw.encode("utf-8"))}
+    return {"B": zlib.compress(_json(obj.to_dict() if hasattr(obj, "to_dict") else vars(obj)))}
 
 
 def _unblob(cls, attr: dict):
     return from_dict(cls, json.loads(zlib.decompress(attr["B"]).decode("utf-8")))
 
 
-def _s(value: str) -> dict:
-    return {"S": value}
+def item_size(item: dict) -> int:
+    """An item's size as DynamoDB counts it (attribute names + values), closely enough to
+    stay under its limits."""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode("utf-8"))
+        [(kind, v)] = value.items()
+        if kind == "S":
+            size += len(v.encode("utf-8"))
+        elif kind == "B":
+            size += len(v)
+        elif kind == "N":
+            size += len(v) // 2 + 1
+        elif kind == "SS":
+            size += sum(len(x.encode("utf-8")) for x in v)
+        else:
+            size += len(json.dumps(v))
+    return size
 
 
 def table_definition(name: str) -> dict:
@@ -105,12 +151,13 @@ class DynamoStore:
 
     # helpers ----------------------------------------------------------------------------
     def _get(self, pk: str, sk: str = "META") -> dict | None:
-        item = self._db.get_item(
+        return self._db.get_item(
             TableName=self.table, Key={"pk": _s(pk), "sk": _s(sk)}, ConsistentRead=True
         ).get("Item")
-        return item
 
-    def _query(self, **kwargs) -> list[dict]:
+    def _query(self, *, until: int | None = None, **kwargs) -> list[dict]:
+        """Every item the query matches (or the first `until`), page after page: a page stops
+        at 1 MB or at `Limit` items read, whatever is left to return."""
         items, start = [], None
         while True:
             args = {"TableName": self.table, **kwargs}
@@ -119,8 +166,8 @@ class DynamoStore:
             page = self._db.query(**args)
             items += page.get("Items", [])
             start = page.get("LastEvaluatedKey")
-            if not start:
-                return items
+            if not start or (until is not None and len(items) >= until):
+                return items if until is None else items[:until]
 
     def _put_new(self, item: dict) -> dict:
         return {
@@ -131,22 +178,63 @@ class DynamoStore:
             }
         }
 
-    def _transact(self, items: list[dict], reasons: list[type[Exception]]) -> None:
+    def _put(self, item: dict) -> dict:
+        return {"Put": {"TableName": self.table, "Item": item}}
+
+    def _pack(self, pk: str, name: str, data: dict) -> tuple[dict, list[dict]]:
+        """`data` compressed: as the attribute `name` of its item when small, else as PART
+        items (written in the same transaction) and the attribute `<name>_parts`."""
+        packed = zlib.compress(_json(data))
+        if len(packed) <= INLINE_BYTES:
+            return {name: {"B": packed}}, []
+        chunks = [packed[i : i + PART_BYTES] for i in range(0, len(packed), PART_BYTES)]
+        parts = [
+            self._put({"pk": _s(pk), "sk": _s(f"PART#{name}#{n:04d}"), "part": {"B": chunk}})
+            for n, chunk in enumerate(chunks)
+        ]
+        return {f"{name}_parts": {"N": str(len(chunks))}}, parts
+
+    def _unpack(self, item: dict, name: str) -> dict:
+        if name in item:
+            packed = item[name]["B"]
+        else:
+            expected = int(item[f"{name}_parts"]["N"])
+            parts = self._query(
+                KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                ExpressionAttributeValues={":p": item["pk"], ":s": _s(f"PART#{name}#")},
+                ConsistentRead=True,
+            )
+            if len(parts) != expected:
+                raise StoreError(f"{item['pk']['S']}: {len(parts)} of {expected} parts found")
+            packed = b"".join(p["part"]["B"] for p in parts)
+        return json.loads(zlib.decompress(packed).decode("utf-8"))
+
+    def _transact(self, items: list[dict], reasons: list) -> None:
         """Run one transaction; on a failed condition raise the error registered for the
-        first item whose condition failed."""
-        if len(items) > 100:
-            raise StoreError("too many items for one transaction")
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except self._db.exceptions.TransactionCanceledException as exc:
-            codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            for code, error in zip(codes, reasons, strict=False):
-                if code == "ConditionalCheckFailed":
-                    raise error() from exc
-            if "TransactionConflict" in codes:
-                # Another transaction touched the same items at the same moment.
-                raise VersionConflict("concurrent transaction") from exc
-            raise
+        first item whose condition failed. A conflict with another transaction in flight is
+        retried (its conditions are then evaluated against the winner's writes)."""
+        if len(items) > TRANSACTION_ITEMS:
+            raise StoreError(f"{len(items)} items: more than one transaction can hold")
+        size = sum(item_size(next(iter(i.values()))["Item"]) for i in items)
+        if size > TRANSACTION_BYTES:
+            raise StoreError(f"{size} bytes: more than one transaction can hold")
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._db.transact_write_items(
+                    TransactItems=items, ClientRequestToken=uuid.uuid4().hex
+                )
+                return
+            except self._db.exceptions.TransactionCanceledException as exc:
+                codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                for code, error in zip(codes, reasons, strict=False):
+                    if code == "ConditionalCheckFailed":
+                        raise (error() if error else StoreError(code)) from exc
+                if "TransactionConflict" not in codes:
+                    raise
+                if attempt == CONFLICT_RETRIES:
+                    # Still meeting other transactions: report it as a concurrent change.
+                    raise VersionConflict("concurrent transaction") from exc
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
     # exporters and keys -----------------------------------------------------------------
     def create_exporter(self, exporter: Exporter) -> None:
@@ -197,14 +285,12 @@ class DynamoStore:
         }
 
     def put_api_key(self, key: ApiKey) -> None:
-        try:
-            self._db.put_item(
-                TableName=self.table,
-                Item=self._key_item(key),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except self._db.exceptions.ConditionalCheckFailedException as exc:
-            raise Conflict("API key already exists") from exc
+        pointer = {"pk": _s(f"KEYID#{key.key_id}"), "sk": _s("META"), "hash": _s(key.key_hash)}
+
+        def taken():
+            return Conflict("API key already exists")
+
+        self._transact([self._put_new(self._key_item(key)), self._put_new(pointer)], [taken] * 2)
 
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:
         item = self._get(f"APIKEY#{key_hash}")
@@ -220,25 +306,57 @@ class DynamoStore:
         return [k for k in keys if exporter_id is None or k.exporter_id == exporter_id]
 
     def revoke_api_key(self, key_id: str, at: str) -> bool:
-        key = next((k for k in self.list_api_keys() if k.key_id == key_id), None)
+        # Two strongly consistent reads: a key created a moment ago is found (the index,
+        # eventually consistent, might not list it yet).
+        pointer = self._get(f"KEYID#{key_id}")
+        key = self.get_api_key_by_hash(pointer["hash"]["S"]) if pointer else None
         if key is None:
             return False
         if key.revoked_at is None:
             key.revoked_at = at
-            self._db.put_item(TableName=self.table, Item=self._key_item(key))
+            self._db.put_item(
+                TableName=self.table,
+                Item=self._key_item(key),
+                ConditionExpression="attribute_exists(pk)",
+            )
         return True
 
     # certificates -----------------------------------------------------------------------
-    def _cert_item(self, record: CertificateRecord) -> dict:
-        return {
-            "pk": _s(f"CERT#{record.id}"),
+    def _cert_items(self, record: CertificateRecord) -> tuple[dict, list[dict]]:
+        """META (the record without its document, and the document inline or as parts) and
+        the document's PART items (only written when the certificate is created)."""
+        head = record.to_dict()
+        document = head.pop("document")
+        pk = f"CERT#{record.id}"
+        doc_attrs, parts = self._pack(pk, "doc", document)
+        meta = {
+            "pk": _s(pk),
             "sk": _s("META"),
             "gsi1pk": _s(f"EXP#{record.exporter_id}"),
             "gsi1sk": _s(f"{record.created_at}#{record.id}"),
             "exporter_id": _s(record.exporter_id),
             "version": {"N": str(record.version)},
-            "data": _blob(record),
+            "data": {"B": zlib.compress(_json(head))},
+            **doc_attrs,
         }
+        return meta, parts
+
+    def _record(self, item: dict) -> CertificateRecord:
+        head = json.loads(zlib.decompress(item["data"]["B"]).decode("utf-8"))
+        if "document" not in head:  # stored apart from the head
+            head["document"] = self._unpack(item, "doc")
+        return from_dict(CertificateRecord, head)
+
+    def _lookup_item(self, record: CertificateRecord) -> dict:
+        item = {
+            "pk": _s(f"LOOKUP#{record.number}"),
+            "sk": _s(f"CERT#{record.id}"),
+            "certificate_id": _s(record.id),
+        }
+        invoices = list(dict.fromkeys(n for n in record.invoice_numbers if n))
+        if invoices and sum(len(n.encode("utf-8")) for n in invoices) <= LOOKUP_INVOICE_BYTES:
+            item["invoices"] = {"SS": invoices}  # else found by number, checked on the record
+        return item
 
     def _event_put(self, event: Event) -> dict:
         return self._put_new(
@@ -252,100 +370,67 @@ class DynamoStore:
     def commit(self, batch: WriteBatch) -> None:
         items: list[dict] = []
         reasons: list = []
+
+        def add(item: dict, reason) -> None:
+            items.append(item)
+            reasons.append(reason)
+
         idem = batch.idempotency
         if idem is not None:
-            items.append(
-                self._put_new(
-                    {
-                        "pk": _s(f"IDEM#{idem.exporter_id}{SEP}{idem.key}"),
-                        "sk": _s("META"),
-                        "data": _blob(idem),
-                    }
-                )
-            )
-            reasons.append(lambda: IdempotencyKeyTaken(idem.key))
+            pk = f"IDEM#{idem.exporter_id}{SEP}{idem.key}"
+            attrs, parts = self._pack(pk, "idem", vars(idem))
+            taken = IdempotencyKeyTaken(idem.key)
+            add(self._put_new({"pk": _s(pk), "sk": _s("META"), **attrs}), lambda: taken)
+            for part in parts:
+                add(part, None)
         for record, events in batch.creates:
-            if len(record.invoice_numbers) > MAX_INVOICES_PER_CERT:
-                raise StoreError(f"at most {MAX_INVOICES_PER_CERT} invoices per certificate")
-            items.append(self._put_new(self._cert_item(record)))
-            items.append(
-                self._put_new(
-                    {
-                        "pk": _s(f"PUB#{record.public_id}"),
-                        "sk": _s("META"),
-                        "certificate_id": _s(record.id),
-                    }
-                )
+            meta, parts = self._cert_items(record)
+            add(self._put_new(meta), lambda r=record: Conflict(r.id))
+            for part in parts:
+                add(part, None)
+            pub = {"pk": _s(f"PUB#{record.public_id}"), "sk": _s("META")}
+            add(
+                self._put_new({**pub, "certificate_id": _s(record.id)}),
+                lambda r=record: Conflict(r.id),
             )
-            reasons += [lambda r=record: Conflict(r.id)] * 2
             if record.claims_number:
-                items.append(
-                    self._put_new(
-                        {
-                            "pk": _s(f"NUMBER#{record.exporter_id}{SEP}{record.number}"),
-                            "sk": _s("META"),
-                            "certificate_id": _s(record.id),
-                        }
-                    )
+                number = {"pk": _s(f"NUMBER#{record.exporter_id}{SEP}{record.number}")}
+                add(
+                    self._put_new({**number, "sk": _s("META"), "certificate_id": _s(record.id)}),
+                    lambda r=record: DuplicateNumber(r.number),
                 )
-                reasons.append(lambda r=record: DuplicateNumber(r.number))
-            for inv in dict.fromkeys(record.invoice_numbers):
-                items.append(
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": {
-                                "pk": _s(f"NUMINV#{record.number}{SEP}{inv}"),
-                                "sk": _s(f"CERT#{record.id}"),
-                                "certificate_id": _s(record.id),
-                            },
-                        }
-                    }
-                )
-                reasons.append(None)
+            add(self._put(self._lookup_item(record)), None)
             for event in events:
-                items.append(self._event_put(event))
-                reasons.append(lambda r=record: VersionConflict(r.id))
+                add(self._event_put(event), lambda r=record: VersionConflict(r.id))
         for update in batch.updates:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": self._cert_item(update.record),
-                        "ConditionExpression": "version = :v",
-                        "ExpressionAttributeValues": {":v": {"N": str(update.expected_version)}},
-                    }
-                }
-            )
-            reasons.append(lambda u=update: VersionConflict(u.record.id))
+            meta, _ = self._cert_items(update.record)  # the document's parts stay as they are
+            put = self._put(meta)
+            put["Put"]["ConditionExpression"] = "version = :v"
+            put["Put"]["ExpressionAttributeValues"] = {":v": {"N": str(update.expected_version)}}
+            add(put, lambda u=update: VersionConflict(u.record.id))
             for event in update.events:
-                items.append(self._event_put(event))
-                reasons.append(lambda u=update: VersionConflict(u.record.id))
+                add(self._event_put(event), lambda u=update: VersionConflict(u.record.id))
         for entry in batch.outbox:
-            items.append(self._put_new(self._outbox_item(entry)))
-            reasons.append(lambda e=entry: Conflict(e.id))
-            items += self._delivery_log(entry)
-            reasons += [None] * (len(items) - len(reasons))
+            add(self._put_new(self._outbox_item(entry)), lambda e=entry: Conflict(e.id))
+            for item in self._delivery_log(entry):
+                add(item, None)
         for entry in batch.outbox_done:
-            finish = self._finish_items(entry)
-            items += finish
-            reasons += [lambda e=entry: LeaseLost(e.id)] + [None] * (len(finish) - 1)
+            finish, *log = self._finish_items(entry)
+            add(finish, lambda e=entry: LeaseLost(e.id))
+            for item in log:
+                add(item, None)
         for message in batch.inbound:
-            items.append(
-                self._put_new(
-                    {
-                        "pk": _s(f"INBOUND#{message.source}{SEP}{message.message_id}"),
-                        "sk": _s("META"),
-                        "data": _blob(message),
-                    }
-                )
-            )
-            reasons.append(lambda m=message: MessageReplayed(m.message_id))
-        self._transact(items, [r or (lambda: StoreError("write failed")) for r in reasons])
+            inbound = {
+                "pk": _s(f"INBOUND#{message.source}{SEP}{message.message_id}"),
+                "sk": _s("META"),
+                "data": _blob(message),
+            }
+            add(self._put_new(inbound), lambda m=message: MessageReplayed(m.message_id))
+        self._transact(items, reasons)
 
     def _load_cert(self, certificate_id: str) -> CertificateRecord | None:
         item = self._get(f"CERT#{certificate_id}")
-        return _unblob(CertificateRecord, item["data"]) if item else None
+        return self._record(item) if item else None
 
     def get_certificate(self, exporter_id: str, certificate_id: str) -> CertificateRecord | None:
         record = self._load_cert(certificate_id)
@@ -359,15 +444,14 @@ class DynamoStore:
         if after:
             condition += " AND gsi1sk > :after"
             values[":after"] = _s(after.replace("|", "#"))
-        args = {
-            "TableName": self.table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            "Limit": limit + 1,
-        }
-        items = self._db.query(**args).get("Items", [])
-        records = [_unblob(CertificateRecord, i["data"]) for i in items[:limit]]
+        items = self._query(
+            until=limit + 1,
+            IndexName="gsi1",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            Limit=limit + 1,
+        )
+        records = [self._record(i) for i in items[:limit]]
         cursor = None
         if len(items) > limit:
             last = records[-1]
@@ -384,7 +468,7 @@ class DynamoStore:
 
     def get_idempotency(self, exporter_id: str, key: str) -> IdempotencyRecord | None:
         item = self._get(f"IDEM#{exporter_id}{SEP}{key}")
-        return _unblob(IdempotencyRecord, item["data"]) if item else None
+        return from_dict(IdempotencyRecord, self._unpack(item, "idem")) if item else None
 
     def get_by_public_id(self, public_id: str) -> CertificateRecord | None:
         item = self._get(f"PUB#{public_id}")
@@ -406,11 +490,13 @@ class DynamoStore:
     def find_by_number_invoice(self, number: str, invoice_number: str) -> list[CertificateRecord]:
         items = self._query(
             KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": _s(f"NUMINV#{number}{SEP}{invoice_number}")},
+            FilterExpression="attribute_not_exists(invoices) OR contains(invoices, :i)",
+            ExpressionAttributeValues={":p": _s(f"LOOKUP#{number}"), ":i": _s(invoice_number)},
             ConsistentRead=True,
         )
         records = [self._load_cert(i["certificate_id"]["S"]) for i in items]
-        return sorted((r for r in records if r), key=lambda r: (r.created_at, r.id))
+        found = [r for r in records if r and invoice_number in r.invoice_numbers]
+        return sorted(found, key=lambda r: (r.created_at, r.id))
 
     # outbox -----------------------------------------------------------------------------
     def _outbox_item(self, entry: OutboxEntry) -> dict:
