@@ -7,7 +7,7 @@ PORT   ?= 8000
 DATA   ?= var
 PIP     = $(BIN)/python -m pip --quiet
 
-.PHONY: run test install install-dev lint test-py test-odoo package bench clean
+.PHONY: run test install install-dev lint test-py test-aws test-odoo package bench clean
 
 # What running needs: the core and the service (two distributions, installed editable).
 $(BIN)/.installed-run: pyproject.toml lambda_api/pyproject.toml
@@ -27,8 +27,9 @@ install-dev: $(BIN)/.installed-dev
 run: install
 	$(BIN)/originlink serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-## make test: lint, every Python test, then the Odoo tests when Odoo is found (ODOO_PATH)
-test: install-dev lint test-py
+## make test: lint, every Python test, the service's tests again on the AWS adapters, then the
+## Odoo tests when Odoo is found (ODOO_PATH)
+test: install-dev lint test-py test-aws
 	@scripts/test_odoo.sh --if-found
 
 lint: install-dev
@@ -38,6 +39,11 @@ lint: install-dev
 
 test-py: install-dev
 	$(BIN)/pytest
+
+## make test-aws: the service's HTTP suite (exporter API, lifecycle, verification, customs) on
+## DynamoDB, KMS and SQS — a moto server over HTTP — switched only by settings (docs/operations.md)
+test-aws: install-dev
+	$(BIN)/pytest --backend aws tests/service tests/verification
 
 ## make test-odoo: the addon's tests in Odoo's own framework; needs ODOO_PATH and PostgreSQL
 test-odoo:
