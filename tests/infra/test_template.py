@@ -74,6 +74,14 @@ def test_package_holds_the_app_and_both_distributions(packaged):
     names = set(zipfile.ZipFile(packaged / "deployment.zip").namelist())
     assert {"app.py", "originlink_service/settings.py", "originlink/__init__.py"} <= names
     assert "originlink/data/psr/rcep_psr.csv" in names  # package data travels too
+    # Bytecode for every module (Lambda's /var/task is read-only: no compiling at cold start).
+    tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+    modules = [n for n in names if n.endswith(".py")]
+    assert modules and all(
+        "/".join([*m.split("/")[:-1], "__pycache__", m.split("/")[-1][:-3] + f".{tag}.pyc"])
+        in names
+        for m in modules
+    )
     # Not in the bundle: the CLI's server (gunicorn) and the SDK the Lambda runtime provides.
     assert not any(n.startswith(("gunicorn/", "boto3/", "botocore/")) for n in names)
 
