@@ -55,6 +55,7 @@ SEVERITY: dict[str, Severity] = {
     "psr_override": "info",
     "rvc_build_up_not_recomputable": "info",
     "third_party_invoicing": "info",
+    "fob_shown_without_rvc": "info",
     "low_value_waiver_may_apply": "info",
 }
 _LANE_OF = {"contradiction": "red", "caution": "amber"}
@@ -139,6 +140,7 @@ class _Finder:
             p = f"goods_items[{i}]"
             self.hs_edition(p, item)
             self.psr(p, item)
+            self.fob_shown(p, item)
             if item.origin_criterion == "RVC":
                 self.rvc(p, item)
         self.expiry()
@@ -183,7 +185,17 @@ class _Finder:
                 f", reached through the HS 2012 code {hs.format(code2012)} (UNSD correlation "
                 f"{relationship}; to be confirmed against the HS 2022 transposition)"
             )
-        if claim not in allowed:
+        basis = item.criterion_basis if claim == "ACU" else None
+        if basis is not None and basis not in allowed:
+            self.add(
+                f"{p}.criterion_basis",
+                "psr_criterion_not_allowed",
+                f"{p}.criterion_basis: ACU through {basis} is claimed, but the rule for {where} "
+                f"is {row.rule!r} ({row.describe()}{via}), which supports only "
+                f"{', '.join(sorted(allowed))}",
+                _CLAIM_ARTICLE[basis],
+            )
+        elif claim not in allowed:
             self.add(
                 f"{p}.origin_criterion",
                 "psr_criterion_not_allowed",
@@ -208,6 +220,26 @@ class _Finder:
                 f"{p}.origin_criterion: {claim} checked against {row.rule!r}{via}",
                 "Annex 3A",
             )
+
+    # --- Box 12: FOB shown where the Agreement does not ask for it --------------------------------
+    def fob_shown(self, p: str, item: GoodsItem) -> None:
+        """Annex 3B asks for the FOB value only where RVC was used; showing it otherwise is
+        allowed (never an error), but it tells every reader of the proof the price."""
+        if item.fob_value is None or self.agreement is None:
+            return
+        rvc = self.agreement.fob_required_criteria
+        claim, basis = item.origin_criterion, item.criterion_basis
+        if claim in rvc or (claim == "ACU" and basis in (None, *rvc)):
+            return
+        via = f" through {basis}" if claim == "ACU" else ""
+        self.add(
+            f"{p}.fob_value",
+            "fob_shown_without_rvc",
+            f"{p}.fob_value: shown although the claim ({claim}{via}) does not rest on RVC; "
+            "Annex 3B asks for it only where RVC is used. Allowed, but everyone who receives "
+            "the proof sees the price",
+            self.art("fob", "Annex 3B; Form RCEP Box 12"),
+        )
 
     # --- RVC evidence (Art 3.5) -----------------------------------------------------------------
     def rvc(self, p: str, item: GoodsItem) -> None:

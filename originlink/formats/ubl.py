@@ -137,6 +137,7 @@ def _extension_facts(cert: Certificate) -> dict:
                 "marks": g["marks"],
                 "packages_kind": (g["packages"] or {}).get("kind"),
                 "country_of_origin_marker": g["country_of_origin_marker"],
+                "criterion_basis": g.get("criterion_basis"),
                 "evidence": g["evidence"],
             }
             for g in dumped["goods_items"]
@@ -160,7 +161,13 @@ FACT_KEYS = {
     "official_use",
     "goods_items",
 }
-GOODS_FACT_KEYS = {"marks", "packages_kind", "country_of_origin_marker", "evidence"}
+GOODS_FACT_KEYS = {
+    "marks",
+    "packages_kind",
+    "country_of_origin_marker",
+    "criterion_basis",
+    "evidence",
+}
 
 
 def _goods_item(shipment, item) -> None:
@@ -246,7 +253,8 @@ def to_ubl_xml(cert: Certificate) -> bytes:
     _cbc(_cac(app, "IssuingCountry"), "IdentificationCode", cert.exporting_party)
 
     # Box 16: the issuing body's certification; for a Declaration of Origin the approved
-    # exporter endorses it (UBL requires an IssuerEndorsement).
+    # exporter (or, Art 3.16.1(c), the exporter or producer) endorses it (UBL requires an
+    # IssuerEndorsement).
     endorsement = _cac(root, "IssuerEndorsement")
     _cbc(endorsement, "DocumentID", cert.number)
     _cbc(endorsement, "ApprovalStatus", "certified" if cert.certification else "declared")
@@ -257,7 +265,8 @@ def to_ubl_xml(cert: Certificate) -> bytes:
         _plain_party(cp, "Party", cert.certification.issuing_body, city=cert.certification.place)
         _cbc(_cac(cp, "SignatoryContact"), "Name", cert.certification.signatory)
     else:
-        _cbc(cp, "RoleCode", "approved_exporter")
+        by_approved = cert.document_type == "declaration_of_origin"
+        _cbc(cp, "RoleCode", "approved_exporter" if by_approved else "exporter")
         _cbc(cp, "SequenceNumeric", 1)
         _plain_party(cp, "Party", cert.exporter.name, party_id=cert.approved_exporter_code)
         _cbc(_cac(cp, "SignatoryContact"), "Name", decl.signatory)
@@ -366,6 +375,7 @@ def _read_goods(g, facts: dict) -> dict:
         ),
         "producer": _read_party(_find(item, "cac:ManufacturerParty")),
         "marks": facts.get("marks"),
+        "criterion_basis": facts.get("criterion_basis"),
         "evidence": facts.get("evidence"),
     }
     if "country_of_origin_marker" in facts:

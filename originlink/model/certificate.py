@@ -11,9 +11,9 @@ from __future__ import annotations
 import calendar
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from originlink import reference
 
@@ -37,7 +37,16 @@ SCHEMA_VERSION = "1"
 MAX_GOODS_ITEMS = 500
 MAX_LIST = 100
 
-DocumentType = Literal["certificate_of_origin", "declaration_of_origin"]
+# Art 3.16.1: (a) a Certificate of Origin issued by an issuing body; (b) a Declaration of Origin
+# by an approved exporter; (c) a Declaration of Origin by an exporter or producer (phased in).
+DocumentType = Literal[
+    "certificate_of_origin",
+    "declaration_of_origin",
+    "declaration_of_origin_by_exporter_or_producer",
+]
+DECLARATIONS = ("declaration_of_origin", "declaration_of_origin_by_exporter_or_producer")
+# For an ACU claim: the Annex 3A criterion cumulation helped meet (DMI: a CTC with de minimis).
+CriterionBasis = Literal["CTC", "RVC", "DMI"]
 HsEdition = Literal["HS2012", "HS2017", "HS2022"]
 ProducerKind = Literal["party", "SEE BOX 8", "CONFIDENTIAL", "NOT AVAILABLE"]
 OriginMarker = Literal["", "*", "**"]
@@ -52,6 +61,22 @@ def add_months(day: date, months: int) -> date:
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=False)
+
+
+class _Grown(_Model):
+    """A part of the document that gained optional fields after schema version 1 was first
+    signed. Those fields are left out of the output while empty, so a document that does not
+    use them keeps its canonical JSON and digest (formats/canonical.py) byte for byte."""
+
+    _ADDED: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_additions(self, handler):
+        data = handler(self)
+        for name in self._ADDED:
+            if name in data and data[name] is None:
+                del data[name]
+        return data
 
 
 class Party(_Model):
@@ -129,8 +154,10 @@ class OriginEvidence(_Model):
     notes: LongText | None = None
 
 
-class GoodsItem(_Model):
+class GoodsItem(_Grown):
     """Boxes 6–12 for one item."""
+
+    _ADDED = ("criterion_basis",)
 
     item_number: int = Field(ge=1, le=MAX_GOODS_ITEMS)
     marks: Description | None = None
@@ -147,22 +174,44 @@ class GoodsItem(_Model):
     quantity: Quantity
     gross_weight: Quantity | None = None
     fob_value: Money | None = None
+    criterion_basis: CriterionBasis | None = Field(
+        default=None,
+        description=(
+            "For an ACU claim (Box 10): the Annex 3A criterion met with cumulation — CTC, RVC, "
+            "or DMI (a CTC with de minimis). Where it is RVC (or not given), Box 12 shows the "
+            "FOB value (Annex 3B)."
+        ),
+    )
     producer: Party | None = None
     evidence: OriginEvidence | None = None
 
 
-class Invoice(_Model):
-    """Box 13."""
+class InvoiceIssuer(_Model):
+    """Who issued an invoice, when it is not the exporter (Art 3.20)."""
 
+    name: Name
+    country: CountryCode
+
+
+class Invoice(_Grown):
+    """Box 13. `issuer`: the company that issued the invoice, when it is not the exporter; one
+    that is neither the exporter nor a producer makes it third-party invoicing (Art 3.20)."""
+
+    _ADDED = ("issuer",)
     number: Reference
     date: DocDate
+    issuer: InvoiceIssuer | None = None
 
 
-class ItemQuantity(_Model):
-    """A quantity of one HS subheading (back-to-back bookkeeping)."""
+class ItemQuantity(_Grown):
+    """A quantity of one HS subheading (back-to-back bookkeeping). `country_of_origin`: the
+    RCEP country of origin the original proof gives these goods (Box 11), where it differs
+    between its items; otherwise `first_country_of_origin` applies."""
 
+    _ADDED = ("country_of_origin",)
     hs_code: HsCode
     quantity: Quantity
+    country_of_origin: CountryCode | None = None
 
 
 class BackToBack(_Model):

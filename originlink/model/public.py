@@ -12,11 +12,12 @@ from .certificate import Certificate
 
 def public_view(cert: Certificate) -> dict:
     """JSON-ready dict of the public fields only."""
-    issuer = (
-        {"kind": "issuing_body", "name": cert.certification.issuing_body}
-        if cert.certification
-        else {"kind": "approved_exporter", "code": cert.approved_exporter_code}
-    )
+    if cert.certification:
+        issuer = {"kind": "issuing_body", "name": cert.certification.issuing_body}
+    elif cert.document_type == "declaration_of_origin":
+        issuer = {"kind": "approved_exporter", "code": cert.approved_exporter_code}
+    else:  # Art 3.16.1(c): the exporter or producer declares it, with no authorisation code
+        issuer = {"kind": "exporter_or_producer", "name": cert.exporter.name}
     return {
         "agreement": cert.agreement,
         "document_type": cert.document_type,

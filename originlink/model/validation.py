@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from originlink import hs, reference
 
-from .certificate import Certificate, add_months
+from .certificate import DECLARATIONS, Certificate, add_months
 from .problems import CertificateInvalid, Problem, problems_from_validation_error
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024  # a 500-item certificate is well under this
@@ -120,6 +120,11 @@ def validate_certificate(cert: Certificate, *, today: date | None = None) -> lis
     return _Checker(cert, today).run()
 
 
+def _who(name: str, country: str) -> tuple[str, str]:
+    """A company as compared across boxes: case and spacing of its name do not matter."""
+    return (" ".join(name.casefold().split()), country)
+
+
 class _Checker:
     def __init__(self, cert: Certificate, today: date | None):
         self.cert = cert
@@ -151,6 +156,7 @@ class _Checker:
         self.check_retroactive()
         self.check_certified_true_copy()
         self.check_back_to_back()
+        self.check_invoices()
         return self.problems
 
     # --- document kind (Art 3.16, 3.18, Annex 3B) ----------------------------------------
@@ -171,22 +177,64 @@ class _Checker:
                 "(Box 16)",
                 f"{self.art('content')}; Form RCEP Box 16",
             )
+        if c.document_type not in DECLARATIONS:
+            return
+        if c.certification is not None:
+            self.add(
+                "certification",
+                "certification_not_allowed",
+                "certification: a Declaration of Origin carries no issuing-body certification",
+                f"{self.art('declaration_of_origin')}; {self.art('content')}",
+            )
+        if c.exporter_declaration.date != c.issue_date:
+            self.add(
+                "exporter_declaration.date",
+                "declaration_date_mismatch",
+                "exporter_declaration.date: a Declaration of Origin bears the date it was "
+                f"completed, its issue date {c.issue_date.isoformat()}",
+                f"{self.art('declaration_date')}; {self.art('validity')}",
+            )
         if c.document_type == "declaration_of_origin":
-            if c.certification is not None:
-                self.add(
-                    "certification",
-                    "certification_not_allowed",
-                    "certification: a Declaration of Origin carries no issuing-body certification",
-                    f"{self.art('declaration_of_origin')}; {self.art('content')}",
-                )
             if not c.approved_exporter_code:
                 self.add(
                     "approved_exporter_code",
                     "approved_exporter_code_required",
                     "approved_exporter_code: a Declaration of Origin by an approved exporter "
                     "carries its authorisation code",
-                    f"{self.art('approved_exporter')}; {self.art('content')}",
+                    f"{self.art('approved_exporter')}; Annex 3B 2(e)",
                 )
+        else:
+            self.check_self_declaration()
+
+    def check_self_declaration(self) -> None:
+        """Art 3.16.1(c), 3.18.1(b): a Declaration of Origin by an exporter or producer, which
+        each Party implements within 10 years of entry into force (Cambodia, Lao PDR, Myanmar:
+        20), or later with a notified extension (Art 3.16.2, 3.16.3). Which Parties apply it
+        is data (agreements.json) or configuration (docs/model.md); both ends must apply it."""
+        c, a = self.cert, self.agreement
+        if c.approved_exporter_code:
+            self.add(
+                "approved_exporter_code",
+                "approved_exporter_code_not_allowed",
+                "approved_exporter_code: a Declaration of Origin by an exporter or producer "
+                "carries no authorisation code; one that does is a Declaration by an approved "
+                "exporter (document_type declaration_of_origin)",
+                f"{self.art('self_declaration')}; Annex 3B 2(e)",
+            )
+        for field in ("exporting_party", "importing_party"):
+            code = getattr(c, field)
+            if a.party(code) is None or a.applies_self_declaration(code):
+                continue
+            due = a.self_declaration_due(code)
+            self.add(
+                field,
+                "self_declaration_not_applied",
+                f"{field}: {code} is not known to apply Declarations of Origin by exporters or "
+                f"producers yet (due by {due.isoformat() if due else '?'}, or later with a "
+                "notified extension); use a Certificate of Origin or an approved exporter's "
+                "Declaration, or configure the Parties that apply it",
+                f"{self.art('self_declaration')}; {self.art('self_declaration_phase_in')}",
+            )
 
     # --- Parties, agreement in force (Art 20.6, Annex 3B boxes 1, 2, 15) ------------------
     def check_parties(self) -> None:
@@ -346,24 +394,7 @@ class _Checker:
                     f"{', '.join(a.criteria)}",
                     f"{self.art('criteria')}; Form RCEP Box 10",
                 )
-            needs_fob = item.origin_criterion in a.fob_required_criteria
-            fob_art = f"{self.art('content')}; {self.art('rvc')}; Form RCEP Box 12"
-            if needs_fob and item.fob_value is None:
-                self.add(
-                    f"{p}.fob_value",
-                    "fob_required_for_rvc",
-                    f"{p}.fob_value: required because the origin criterion is "
-                    f"{item.origin_criterion}",
-                    fob_art,
-                )
-            if not needs_fob and item.fob_value is not None:
-                self.add(
-                    f"{p}.fob_value",
-                    "fob_only_for_rvc",
-                    f"{p}.fob_value: shown only where the RVC criterion is used (criterion is "
-                    f"{item.origin_criterion})",
-                    fob_art,
-                )
+            self.check_fob(p, item)
             coo_art = f"{self.art('country_of_origin')}; Form RCEP Box 11"
             if a.party(item.country_of_origin) is None:
                 self.add(
@@ -380,6 +411,43 @@ class _Checker:
                     coo_art,
                 )
             self.check_evidence(p, item)
+
+    def check_fob(self, p: str, item) -> None:
+        """Annex 3B 1(k), 2(j) and the Form RCEP note to Box 12: the FOB value is shown where
+        the RVC criterion was used to determine origin — an RVC claim, or an ACU claim reached
+        through RVC — and may be shown otherwise (never an error; `originlink.classify` notes
+        it). An ACU claim that does not say which criterion cumulation met (`criterion_basis`)
+        may rest on RVC, so it shows FOB too."""
+        a, code, basis = self.agreement, item.origin_criterion, item.criterion_basis
+        art = f"{self.art('fob')}; {self.art('rvc')}"
+        if basis is not None and code != "ACU":
+            self.add(
+                f"{p}.criterion_basis",
+                "criterion_basis_only_for_acu",
+                f"{p}.criterion_basis: names the criterion cumulation helped meet, so it goes "
+                f"only with an ACU claim (Box 10 says {code})",
+                f"{self.art('criteria')}; Form RCEP Box 10",
+            )
+            return
+        if item.fob_value is not None:
+            return
+        if code in a.fob_required_criteria:
+            why = f"the origin criterion is {code}"
+        elif code == "ACU" and basis in (None, *a.fob_required_criteria):
+            why = (
+                "the ACU claim was reached through RVC"
+                if basis
+                else "the ACU claim does not say which criterion cumulation met "
+                "(criterion_basis CTC, RVC or DMI): it may rest on RVC"
+            )
+        else:
+            return
+        self.add(
+            f"{p}.fob_value",
+            "fob_required_for_rvc",
+            f"{p}.fob_value: required because {why}",
+            art,
+        )
 
     def check_evidence(self, p: str, item) -> None:
         ev = item.evidence
@@ -441,8 +509,22 @@ class _Checker:
 
     # --- retroactive issue (Art 3.17.8) ---------------------------------------------------
     def check_retroactive(self) -> None:
+        """Art 3.17.8 is a rule for Certificates of Origin issued by an issuing body. A
+        Declaration of Origin bears the date it was completed (Art 3.18.2(d)) and is never
+        marked ISSUED RETROACTIVELY."""
         c = self.cert
         art = f"{self.art('retroactive')}; Form RCEP Box 17"
+        if c.document_type in DECLARATIONS:
+            if c.issued_retroactively:
+                self.add(
+                    "issued_retroactively",
+                    "retroactive_mark_not_for_declaration",
+                    "issued_retroactively: only a Certificate of Origin issued by an issuing body "
+                    "is issued retroactively; a Declaration of Origin bears the date it was "
+                    "completed",
+                    f"{art}; {self.art('declaration_date')}",
+                )
+            return
         departure = c.transport.departure_date
         limit = add_months(departure, self.agreement.retroactive_limit_months)
         if c.issue_date > departure:
@@ -477,6 +559,15 @@ class _Checker:
         if ctc is None:
             return
         art = f"{self.art('certified_true_copy')}; Form RCEP Box 14"
+        if c.document_type in DECLARATIONS:
+            self.add(
+                "certified_true_copy",
+                "certified_true_copy_not_for_declaration",
+                "certified_true_copy: the issuing body certifies true copies of Certificates of "
+                "Origin it issued; a Declaration of Origin has none",
+                art,
+            )
+            return
         limit = add_months(c.issue_date, self.agreement.certified_true_copy_limit_months)
         if ctc.certified_on < c.issue_date:
             self.add(
@@ -559,6 +650,74 @@ class _Checker:
                 art,
             )
         self.check_back_to_back_quantities(btb, art)
+        self.check_back_to_back_origin(btb, art)
+
+    def check_back_to_back_origin(self, btb, art: str) -> None:
+        """Art 3.19.1(d): the goods are not processed in the intermediate Party, so each item
+        keeps the RCEP country of origin of the original proof (Annex 3B 1(m), 2(l)): the one
+        its original quantity names, else the first exporting Party's `first_country_of_origin`."""
+        named: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for q in btb.original_quantities:
+            if q.country_of_origin is not None:
+                named[(q.hs_code, q.quantity.unit)].add(q.country_of_origin)
+        for i, item in enumerate(self.cert.goods_items):
+            allowed = named.get((item.hs_code, item.quantity.unit)) or {btb.first_country_of_origin}
+            if item.country_of_origin not in allowed:
+                p = f"goods_items[{i}].country_of_origin"
+                self.add(
+                    p,
+                    "country_of_origin_changed",
+                    f"{p}: {item.country_of_origin}, but the original proof gives "
+                    f"{' or '.join(sorted(allowed))}; a back-to-back proof keeps the original's "
+                    "RCEP country of origin (the goods are not processed in the intermediate "
+                    "Party)",
+                    f"{art}; Art 2.6; Form RCEP Box 11",
+                )
+
+    # --- third-party invoicing (Art 3.20) ---------------------------------------------------
+    def check_invoices(self) -> None:
+        """Art 3.20: a claim is not refused because the invoice was issued by someone other
+        than the exporter or producer — provided the proof says so (Form RCEP Box 17 ticked, the
+        invoicing company and its country in Box 14). An invoice whose recorded issuer is
+        neither the exporter nor a producer therefore needs `third_party_invoicing`, naming
+        that company."""
+        c = self.cert
+        art = f"{self.art('third_party_invoicing')}; Form RCEP Boxes 13, 14, 17"
+        own = {_who(c.exporter.name, c.exporter.country)}
+        if c.producer.party is not None:
+            own.add(_who(c.producer.party.name, c.producer.party.country))
+        own |= {_who(i.producer.name, i.producer.country) for i in c.goods_items if i.producer}
+        third = [
+            (i, inv.issuer)
+            for i, inv in enumerate(c.invoices)
+            if inv.issuer is not None and _who(inv.issuer.name, inv.issuer.country) not in own
+        ]
+        tpi = c.third_party_invoicing
+        for i, issuer in third:
+            p = f"invoices[{i}].issuer"
+            where = (
+                f"{issuer.country}, not a Party to {self.agreement.code}"
+                if self.agreement.party(issuer.country) is None
+                else issuer.country
+            )
+            if tpi is None:
+                self.add(
+                    "third_party_invoicing",
+                    "third_party_invoicing_required",
+                    f"third_party_invoicing: invoice {c.invoices[i].number} was issued by "
+                    f"{issuer.name} ({where}), neither the exporter nor a producer: tick "
+                    "third-party invoicing (Box 17) and name that company and its country "
+                    "(Box 14)",
+                    art,
+                )
+            elif _who(tpi.company_name, tpi.country) != _who(issuer.name, issuer.country):
+                self.add(
+                    p,
+                    "third_party_invoicer_mismatch",
+                    f"{p}: issued by {issuer.name} ({where}), but Box 14 names "
+                    f"{tpi.company_name} ({tpi.country}) as the invoicing company",
+                    art,
+                )
 
     def check_back_to_back_quantities(self, btb, art: str) -> None:
         original: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

@@ -403,6 +403,7 @@ def _assess(
         return wo_met if isinstance(node, Wo) else cr_met
 
     codes: set[str] = set()
+    acu_bases: set[str] = set()  # the criteria cumulation helped meet (Box 10 ACU)
     _wo_pe(inp, t, codes, add)
     minimal = inp.operations.minimal_only
     if rule.node is not None:
@@ -412,8 +413,12 @@ def _assess(
                 got = _alt_code(alt)
             elif met(alt, False, True):
                 got = "DMI"
-            elif met(alt, True, False) or met(alt, True, True):
+            elif met(alt, True, False):
                 got = "ACU"
+                acu_bases.add(_alt_code(alt))
+            elif met(alt, True, True):
+                got = "ACU"
+                acu_bases.add("DMI")
             else:
                 got = None
             explain.alternative(alt, got, leaf_of)
@@ -428,6 +433,11 @@ def _assess(
 
     criteria_met = [c for c in CRITERIA_ORDER if c in codes]
     criterion = criteria_met[0] if criteria_met else None
+    # An ACU claim rests on the basis that discloses least (no FOB unless RVC): Annex 3B asks
+    # for the FOB value where RVC was used to determine origin, ACU through RVC included.
+    basis = next((b for b in ("CTC", "DMI", "RVC") if b in acu_bases), None)
+    basis = basis if criterion == "ACU" else None
+    fob_required = criterion == "RVC" or basis == "RVC"
     verdict = _verdict(inp, product, rule, criteria_met, groups, add)
     originating = {"originating": True, "not_originating": False}.get(verdict)
     country = _country_of_origin(inp, t, codes, add) if originating else None
@@ -451,6 +461,8 @@ def _assess(
         originating=originating,
         verdict=verdict,
         criterion=criterion,
+        criterion_basis=basis,
+        fob_required=fob_required,
         criteria_met=criteria_met,
         rule=rule.text,
         rule_source=rule.source,

@@ -227,6 +227,11 @@ class Assessment(_Out):
     originating: bool | None
     verdict: Verdict
     criterion: str | None
+    # For criterion ACU: the Annex 3A criterion cumulation helped meet (CTC, DMI or RVC); the
+    # certificate's goods item carries it as `criterion_basis` (docs/model.md).
+    criterion_basis: str | None = None
+    # Box 12 shows the FOB value for the recommended criterion (RVC, or ACU through RVC).
+    fob_required: bool = False
     criteria_met: list[str]
     rule: str | None
     rule_source: str | None

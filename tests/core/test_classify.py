@@ -310,6 +310,30 @@ def test_third_party_invoicing_is_informational(co):
     assert "third_party_invoicing" not in codes(classify(co))
 
 
+# --- FOB shown where RVC was not used (Annex 3B; Box 12) — issue 14.1 ------------------------
+
+
+def test_fob_shown_without_rvc_is_only_a_privacy_notice(co):
+    co["goods_items"][1]["fob_value"] = {"amount": "1200.00", "currency": "USD"}  # a CTC item
+    result = classify(co)  # valid: showing FOB is never an error
+    w = only(result, "fob_shown_without_rvc")
+    assert w.path == "goods_items[1].fob_value" and "(CTC)" in w.message
+    assert "Annex 3B" in w.article and SEVERITY[w.code] == "info" and result.lane == "green"
+    assert "fob_shown_without_rvc" not in codes(classify(load_example("certificate.json")))
+
+
+def test_acu_through_rvc_with_fob_is_no_notice_and_its_basis_is_checked(co):
+    item = co["goods_items"][1]
+    item["origin_criterion"], item["criterion_basis"] = "ACU", "RVC"
+    item["fob_value"] = {"amount": "1200.00", "currency": "USD"}
+    assert codes(classify(co)) == []
+    item["criterion_basis"] = "CTC"
+    assert codes(classify(co)) == ["fob_shown_without_rvc"]
+    only_rvc = PsrTable([*TABLE.rows(), PsrRow("RCEP", "HS2022", "95", "RVC40", "test")])
+    w = only(classify(co, table=only_rvc), "psr_criterion_not_allowed")
+    assert w.path == "goods_items[1].criterion_basis" and "ACU through CTC" in w.message
+
+
 # --- low value (Art 3.22) -------------------------------------------------------------------------
 
 

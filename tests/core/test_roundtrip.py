@@ -37,7 +37,7 @@ amount = st.one_of(
     st.integers(0, 10**9),
 ).map(str)
 unit = st.sampled_from(["KGM", "PCE", "SET", "kg", "pcs", "MTR"])
-hs = st.sampled_from(["940360", "950300", "851713", "940161", "390110", "000000"])
+hs = st.sampled_from(["940360", "9403.60", "9503 00", "851713", "940161", "390110", "000000"])
 party = st.fixed_dictionaries({"name": text(), "address": text(80), "country": country})
 quantity = st.fixed_dictionaries({"value": amount, "unit": unit})
 money = st.fixed_dictionaries({"amount": amount, "currency": st.sampled_from(["USD", "CNY"])})
@@ -101,6 +101,7 @@ def goods_items(draw):
             "quantity": draw(quantity),
             "gross_weight": draw(opt(quantity)),
             "fob_value": draw(opt(money)),
+            "criterion_basis": draw(opt(st.sampled_from(["CTC", "RVC", "DMI"]))),
             "producer": draw(opt(party)),
             "evidence": draw(opt(evidence)),
         }
@@ -108,11 +109,19 @@ def goods_items(draw):
     ]
 
 
-item_quantity = st.fixed_dictionaries({"hs_code": hs, "quantity": quantity})
+item_quantity = st.fixed_dictionaries(
+    {"hs_code": hs, "quantity": quantity}, optional={"country_of_origin": opt(country)}
+)
 
 certificates = st.fixed_dictionaries(
     {
-        "document_type": st.sampled_from(["certificate_of_origin", "declaration_of_origin"]),
+        "document_type": st.sampled_from(
+            [
+                "certificate_of_origin",
+                "declaration_of_origin",
+                "declaration_of_origin_by_exporter_or_producer",
+            ]
+        ),
         "number": text(30),
         "issue_date": dates,
         "exporting_party": country,
@@ -134,7 +143,13 @@ certificates = st.fixed_dictionaries(
         ),
         "goods_items": goods_items(),
         "invoices": st.lists(
-            st.fixed_dictionaries({"number": text(20), "date": dates}), max_size=3
+            st.fixed_dictionaries(
+                {"number": text(20), "date": dates},
+                optional={
+                    "issuer": opt(st.fixed_dictionaries({"name": text(), "country": country}))
+                },
+            ),
+            max_size=3,
         ),
         "remarks": opt(text(300)),
         "back_to_back": opt(

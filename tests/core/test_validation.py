@@ -23,18 +23,58 @@ def test_examples_cover_two_items_and_rvc(co):
     assert rvc and rvc[0]["fob_value"]["amount"] == "4000.00"
 
 
-# --- FOB iff RVC (Annex 3B, Box 12) --------------------------------------------------------
+# --- FOB where RVC was used (Annex 3B 1(k), 2(j); Form RCEP Box 12) — issue 14.1 ----------
 
 
 def test_fob_required_when_rvc(co):
     co["goods_items"][0]["fob_value"] = None
     [p] = assert_problem(co, "fob_required_for_rvc", "goods_items[0].fob_value")
-    assert "Art 3.5" in p.article and "Annex 3B" in p.article
+    assert "Art 3.5" in p.article and "Annex 3B 1(k), 2(j)" in p.article
+    assert p.message.endswith("required because the origin criterion is RVC")
 
 
 def test_fob_absent_without_rvc_passes(co):
     assert co["goods_items"][1]["fob_value"] is None
-    assert "fob_only_for_rvc" not in codes(co)
+    assert_valid(co)
+
+
+@pytest.mark.parametrize("criterion", ["WO", "PE", "CTC", "CR", "DMI"])
+def test_fob_shown_without_rvc_is_never_an_error(co, criterion):
+    co["goods_items"][1]["origin_criterion"] = criterion
+    co["goods_items"][1]["fob_value"] = {"amount": "1200.00", "currency": "USD"}
+    assert_valid(co)
+
+
+def test_acu_reached_through_rvc_needs_fob(co):
+    item = co["goods_items"][1]
+    item["origin_criterion"], item["criterion_basis"] = "ACU", "RVC"
+    [p] = assert_problem(co, "fob_required_for_rvc", "goods_items[1].fob_value")
+    assert "the ACU claim was reached through RVC" in p.message
+    item["fob_value"] = {"amount": "1200.00", "currency": "USD"}
+    assert_valid(co)
+
+
+@pytest.mark.parametrize("basis", ["CTC", "DMI"])
+def test_acu_reached_through_ctc_does_not(co, basis):
+    item = co["goods_items"][1]
+    item["origin_criterion"], item["criterion_basis"] = "ACU", basis
+    assert_valid(co)
+    item["fob_value"] = {"amount": "1200.00", "currency": "USD"}  # shown anyway: allowed
+    assert_valid(co)
+
+
+def test_acu_that_does_not_say_its_basis_may_rest_on_rvc_so_needs_fob(co):
+    co["goods_items"][1]["origin_criterion"] = "ACU"
+    [p] = assert_problem(co, "fob_required_for_rvc", "goods_items[1].fob_value")
+    assert "does not say which criterion cumulation met" in p.message
+
+
+def test_criterion_basis_goes_only_with_acu(co):
+    co["goods_items"][1]["criterion_basis"] = "CTC"
+    [p] = assert_problem(co, "criterion_basis_only_for_acu", "goods_items[1].criterion_basis")
+    assert "Box 10" in p.article
+    co["goods_items"][1]["criterion_basis"] = "WO"
+    assert_problem(co, "not_allowed_value", "goods_items[1].criterion_basis")
 
 
 # --- HS code exists in its edition (Box 9) ----------------------------------------------
@@ -258,6 +298,27 @@ def test_back_to_back_valid(co):
     assert_valid(_btb(co))
 
 
+def test_back_to_back_keeps_the_original_country_of_origin(co):
+    """Issue 14.2 (Art 3.19.1(d); Annex 3B 1(m)): not processed in the intermediate Party, so
+    Box 11 stays what the original proof says."""
+    co = _btb(co)
+    co["goods_items"][1]["country_of_origin"] = "SG"  # the intermediate Party
+    [p] = assert_problem(co, "country_of_origin_changed", "goods_items[1].country_of_origin")
+    assert "Art 3.19" in p.article and "original proof gives CN" in p.message
+    co["goods_items"][1]["country_of_origin"] = "JP"  # another Party: changed all the same
+    assert_problem(co, "country_of_origin_changed", "goods_items[1].country_of_origin")
+
+
+def test_back_to_back_country_per_item_of_the_original(co):
+    co = _btb(co)
+    # the original gave its toys (9503.00) Japan as RCEP country of origin (Art 2.6)
+    co["back_to_back"]["original_quantities"][1]["country_of_origin"] = "JP"
+    assert_problem(co, "country_of_origin_changed", "goods_items[1].country_of_origin")
+    co["goods_items"][1]["country_of_origin"] = "JP"
+    assert_valid(co)
+    assert parse_certificate(co).back_to_back.original_quantities[1].country_of_origin == "JP"
+
+
 def test_back_to_back_validity_capped_at_original(co):
     cert = parse_certificate(_btb(co, expiry="2027-11-02"))
     assert cert.valid_until == date(2027, 11, 2)  # not issue date + 1 year (2027-11-20)
@@ -344,6 +405,7 @@ def test_item_producer_only_with_see_box_8(co):
 def test_all_rcep_criteria_accepted(co):
     for crit in ["WO", "PE", "CTC", "CR", "ACU", "DMI"]:
         co["goods_items"][1]["origin_criterion"] = crit
+        co["goods_items"][1]["criterion_basis"] = "CTC" if crit == "ACU" else None
         assert_valid(co)
 
 
@@ -460,7 +522,8 @@ def test_back_to_back_needs_the_original_quantities(co):
 # (field set, its value, the problem's code[, the path it names when not the field itself])
 ONE_WRONG_FIELD = [
     ("goods_items.1.hs_code", "999999", "hs_code_unknown"),
-    ("goods_items.1.fob_value", {"amount": "10.00", "currency": "USD"}, "fob_only_for_rvc"),
+    ("goods_items.0.fob_value", None, "fob_required_for_rvc"),
+    ("goods_items.1.criterion_basis", "RVC", "criterion_basis_only_for_acu"),
     ("exporter.country", "HK", "exporter_not_in_exporting_party"),
     ("importer.country", "TH", "importer_not_in_importing_party"),
     ("exporter_declaration.importing_country", "TH", "declaration_country_mismatch"),

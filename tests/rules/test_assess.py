@@ -144,6 +144,7 @@ def test_ctc_that_passes_only_by_cumulation_is_acu():
     vn = mat("vn_parts", "940199", "30", "VN", True, proof="VN-9")
     r = run(good("940161", "100", [vn, mat("wood", "4407", "50")], psr_override="CTH"))
     assert r["criteria_met"] == ["ACU"]
+    assert r["criterion_basis"] == "CTC" and r["fob_required"] is False  # no FOB on the form
     assert "Art 3.4" in reason(r, "CTC_MET")["text"]
 
 

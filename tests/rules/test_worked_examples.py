@@ -27,7 +27,8 @@ def test_example1_furniture_both_rules_pass():
     r = run(example1())
     assert r["originating"] is True
     assert r["criteria_met"] == ["CTC", "RVC"]
-    assert r["criterion"] == "CTC"
+    assert r["criterion"] == "CTC" and r["fob_required"] is False  # CTC: no FOB in Box 12
+    assert r["criterion_basis"] is None
     assert r["rule"] == "CTH or RVC40"
     assert r["rvc"] == {"build_down": "60.00", "build_up": "60.00", "vnm": "40.00", "vom": "8.00"}
     assert [(c["material"], c["level"], c["met"]) for c in r["ctc"]] == [
@@ -122,6 +123,8 @@ def test_example4_cumulation():
     r = run(chair())
     assert r["originating"] is True
     assert r["criteria_met"] == ["ACU"] and r["criterion"] == "ACU"
+    # ACU reached through RVC: Box 12 must show the FOB value (Annex 3B; issue 14.1)
+    assert r["criterion_basis"] == "RVC" and r["fob_required"] is True
     assert r["rvc"]["build_down"] == "65.00"
     assert r["rvc"]["vnm"] == "35.00"
     assert r["de_minimis"]["value_ratio"] == "35.00"
