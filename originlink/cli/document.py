@@ -1,14 +1,16 @@
 """`originlink validate FILE` and `originlink convert FILE --to json|canonical|xml`.
 
-Input is JSON or UBL 2.1 XML (detected from the first non-blank character). Problems are printed
-as JSON lines {path, code, message, article}. Exit 0 valid, 1 problems found, 2 unreadable.
+Input is JSON or UBL 2.1 XML (detected from the first non-blank character), read as the service
+reads it; `validate` checks the date rules against `--today`, by default today's UTC date as the
+service does, so both give one verdict. Problems are printed as JSON lines {path, code, message,
+article}. Exit 0 valid, 1 problems found, 2 unreadable.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from originlink.model import Certificate, CertificateInvalid, Problem, validate_certificate
@@ -24,6 +26,7 @@ UNREADABLE = {
     "bad_xml",
     "xml_forbidden",
     "not_ubl_certificate",
+    "unsupported_json",  # JSON, but not I-JSON: the service refuses it as unreadable too (400)
 }
 
 
@@ -59,12 +62,27 @@ def _print_problems(problems: list[Problem]) -> None:
         sys.stderr.write(json.dumps(p.model_dump(), ensure_ascii=False) + "\n")
 
 
+def _today(text: str | None) -> date | None:
+    """The date the date rules are checked against: today's UTC date unless given, as the
+    service does, so a file gets the same verdict from both. None: not a date."""
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _validate(args) -> int:
+    today = _today(args.today)
+    if today is None:
+        message = f"--today: {args.today!r} is not a date in the form YYYY-MM-DD"
+        sys.stderr.write(json.dumps({"error": "usage", "message": message}) + "\n")
+        return 2
     cert, problems = _read(args.file)
     if cert is None:
         _print_problems(problems)
         return _exit_code(problems)
-    today = date.fromisoformat(args.today) if args.today else None
     problems = validate_certificate(cert, today=today)
     _print_problems(problems)
     if not problems:
@@ -105,7 +123,11 @@ def _digest(args) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("validate", help="check a certificate (JSON or UBL XML)")
     p.add_argument("file", help="path, or - for standard input")
-    p.add_argument("--today", help="also check expiry and future dates against this ISO date")
+    p.add_argument(
+        "--today",
+        help="the date expiry and future dates are checked against (default: UTC today, as the "
+        "service does)",
+    )
     p.set_defaults(func=_validate)
 
     p = subparsers.add_parser("convert", help="convert a certificate between JSON and UBL XML")

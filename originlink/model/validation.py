@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
+import rfc8785
 from pydantic import ValidationError
 
 from originlink import hs, reference
@@ -49,8 +50,10 @@ def _load_json(data: str | bytes) -> object:
             ]
         )
     try:
-        # Decimal for JSON numbers with a fraction: never round-trip amounts through float.
-        return json.loads(data, parse_float=Decimal, object_pairs_hook=_no_duplicates)
+        # JSON is read as the service reads a request body, so a file gets the same verdict
+        # everywhere: a number with a fraction stays a binary float, which the model refuses
+        # for every amount ("send amounts as decimal strings"); NaN and Infinity are not JSON.
+        doc = json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_not_json)
     except _DuplicateKey as exc:
         raise CertificateInvalid(
             [Problem(path="", code="duplicate_key", message=str(exc), article="Annex 3B")]
@@ -66,6 +69,27 @@ def _load_json(data: str | bytes) -> object:
                 )
             ]
         ) from None
+    try:
+        # I-JSON (RFC 7493), which is what can be canonicalised and signed (RFC 8785):
+        # integers within +-2^53 — as the service requires of every request.
+        rfc8785.dumps(doc)
+    except RecursionError:
+        raise CertificateInvalid(
+            [Problem(path="", code="too_deep", message="document nests too deeply", article=_ART)]
+        ) from None
+    except rfc8785.CanonicalizationError as exc:
+        message = f"document is JSON but not I-JSON (RFC 7493): {exc}; send amounts as strings"
+        raise CertificateInvalid(
+            [Problem(path="", code="unsupported_json", message=message, article=_ART)]
+        ) from None
+    return doc
+
+
+_ART = "Annex 3B"
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_certificate(data: dict | str | bytes | Certificate) -> Certificate:

@@ -139,3 +139,21 @@ def test_exported_schema_accepts_the_examples_and_names_what_it_refuses(capsys):
     doc["surprise"] = 1
     where = {tuple(e.absolute_path) for e in validator.iter_errors(doc)}
     assert where == {("goods_items", 0, "hs_code"), ()}
+
+
+def test_validate_checks_dates_against_today_by_default(capsys, tmp_path):
+    """Issue 14.6: like the service, without --today the date rules use today's date."""
+    data = json.loads((EXAMPLES / "certificate.json").read_text())
+    data["issue_date"] = data["certification"]["date"] = "2024-01-10"
+    data["exporter_declaration"]["date"] = "2024-01-10"
+    data["transport"]["departure_date"] = "2024-01-12"
+    data["invoices"][0]["date"] = "2024-01-08"
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    assert main(["validate", str(old), "--today", "2024-06-01"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(old)]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert json.loads(line)["code"] == "expired"
+    assert main(["validate", str(old), "--today", "31/12/2026"]) == 2
+    assert json.loads(capsys.readouterr().err)["error"] == "usage"

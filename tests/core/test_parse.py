@@ -82,10 +82,29 @@ def test_float_amounts_rejected(co):
     assert ("goods_items[0].fob_value.amount", "invalid_value") in _codes(co)
 
 
-def test_json_numbers_read_exactly(co):
+def test_json_text_is_read_as_the_service_reads_it(co):
+    """Issue 14.6: one verdict everywhere. A JSON number with a fraction is a binary float to
+    the service, which refuses it for amounts; the core reads JSON text the same way."""
     text = json.dumps(co).replace('"amount": "4000.00"', '"amount": 4000.10')
-    cert = parse_certificate(text)
-    assert str(cert.goods_items[0].fob_value.amount) == "4000.10"
+    with pytest.raises(CertificateInvalid) as caught:
+        parse_certificate(text)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.code) == ("goods_items[0].fob_value.amount", "invalid_value")
+    assert "not a binary float" in problem.message
+    # whole numbers are exact: accepted, as by the service
+    cert = parse_certificate(json.dumps(co).replace('"amount": "4000.00"', '"amount": 4000'))
+    assert str(cert.goods_items[0].fob_value.amount) == "4000"
+
+
+@pytest.mark.parametrize(
+    "number, code",
+    [("9007199254740993", "unsupported_json"), ("NaN", "bad_json"), ("-Infinity", "bad_json")],
+)
+def test_json_that_is_not_i_json_is_refused_as_by_the_service(co, number, code):
+    text = json.dumps(co).replace('"amount": "4000.00"', f'"amount": {number}')
+    with pytest.raises(CertificateInvalid) as caught:
+        parse_certificate(text)
+    assert [p.code for p in caught.value.problems] == [code]
 
 
 def test_negative_and_nan_amounts(co):
