@@ -49,9 +49,11 @@ test-aws: install-dev
 test-odoo:
 	@scripts/test_odoo.sh
 
-## make package: the Lambda bundle (build/lambda/) from the two distributions' wheels
+## make package [STAGE=sandbox]: the Lambda bundle (build/lambda/) from the two distributions'
+## wheels, for the production (default) or sandbox stage (docs/operations.md)
+STAGE ?= production
 package: install-dev
-	$(BIN)/python scripts/package_lambda.py --out build/lambda
+	$(BIN)/python scripts/package_lambda.py --out build/lambda --stage $(STAGE)
 
 bench: install-dev
 	$(BIN)/python -m bench

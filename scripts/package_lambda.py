@@ -12,7 +12,7 @@
    read-only on Lambda, so without it every cold start compiles every module from source
    (importing the app takes about 2.5 times as long; bench/bench_coldstart.py measures both).
 
-    python scripts/package_lambda.py --out build/lambda [--stage dev] [--no-merge]
+    python scripts/package_lambda.py --out build/lambda [--stage production|sandbox] [--no-merge]
 """
 
 from __future__ import annotations
@@ -109,7 +109,9 @@ def add_bytecode(bundle: Path, work: Path) -> None:
     shutil.rmtree(tree)
 
 
-def package(out: Path, *, stage: str = "dev", merge: bool = True, work: Path | None = None) -> Path:
+def package(
+    out: Path, *, stage: str = "production", merge: bool = True, work: Path | None = None
+) -> Path:
     work = work or out.parent / (out.name + "-work")
     wheels = build_wheels(work / "wheels")
     project = work / "project"
@@ -131,7 +133,7 @@ def package(out: Path, *, stage: str = "dev", merge: bool = True, work: Path | N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "lambda")
-    parser.add_argument("--stage", default="dev")
+    parser.add_argument("--stage", default="production", choices=["sandbox", "production"])
     parser.add_argument("--no-merge", action="store_true", help="without infra/resources.yaml")
     args = parser.parse_args(argv)
     out = package(args.out.resolve(), stage=args.stage, merge=not args.no_merge)

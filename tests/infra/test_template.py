@@ -125,6 +125,81 @@ def test_every_function_runs_with_the_stack_settings_and_role(packaged, resource
     assert merged["ServicePolicy"]["Properties"]["Roles"] == [{"Ref": "DefaultRole"}]
 
 
+def test_every_function_is_traced_logs_json_and_keeps_its_logs_for_a_stated_time(packaged):
+    merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
+    functions = [n for n, r in merged.items() if r["Type"] == "AWS::Serverless::Function"]
+    groups = {
+        json.dumps(r["Properties"]["LogGroupName"]): r["Properties"]
+        for r in merged.values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    for name in functions:
+        props = merged[name]["Properties"]
+        assert props["Tracing"] == "Active"
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"  # each line carries the request id
+        group = groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"})]
+        assert group["RetentionInDays"] == {"Fn::If": ["IsProduction", 365, 30]}
+    managed = merged["DefaultRole"]["Properties"]["ManagedPolicyArns"]
+    assert managed == [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"}
+    ]
+
+
+def test_the_api_answers_only_on_the_custom_domain_at_its_root(packaged, resources):
+    """ORIGINLINK_PUBLIC_URL is the custom domain, mapped at `/` (no stage prefix in printed
+    links or QR codes); the execute-api URL is off."""
+    merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
+    api = merged["RestAPI"]["Properties"]
+    assert api["DisableExecuteApiEndpoint"] is True and api["EndpointConfiguration"] == "REGIONAL"
+    assert api["TracingEnabled"] is True
+    stage = json.loads((LAMBDA_API / ".chalice" / "config.json").read_text())["stages"]
+    assert {s["api_gateway_stage"] for s in stage.values()} == {api["StageName"]}
+    domain = resources["ApiDomainName"]["Properties"]
+    assert domain["DomainName"] == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "PublicUrl"}]}]}
+    mapping = resources["ApiBasePathMapping"]["Properties"]
+    assert "BasePath" not in mapping  # the root
+    assert mapping["Stage"] == api["StageName"]
+    assert mapping["RestApiId"] == {"Ref": "RestAPI"}
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["ORIGINLINK_PUBLIC_URL"] == {"Ref": "PublicUrl"}
+    assert env["ORIGINLINK_ENVIRONMENT"] == {"Fn::If": ["IsProduction", "production", "demo"]}
+
+
+def test_public_lookups_are_throttled_and_rate_limited_per_ip(packaged, resources):
+    merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
+    api = merged["RestAPI"]["Properties"]
+    paths = api["DefinitionBody"]["paths"]
+    throttled = {
+        (m["ResourcePath"][1:].replace("~1", "/"), m["HttpMethod"].lower())
+        for m in api["MethodSettings"]
+        if m["ResourcePath"] != "/*"
+    }
+    lookups = {("/v1/verify", "get"), ("/v1/verify", "post"), ("/v", "get")}
+    lookups |= {("/v/{public_id}", "post"), ("/V/{public_id}", "post")}
+    assert throttled == lookups
+    assert all(method in paths[path] for path, method in lookups)  # routes the app has
+    everything = [m for m in api["MethodSettings"] if m["ResourcePath"] == "/*"]
+    assert len(everything) == 1 and everything[0]["HttpMethod"] == "*"
+    acl = resources["PublicLookupWebAcl"]["Properties"]
+    [rule] = acl["Rules"]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["AggregateKeyType"] == "IP" and rate["Limit"] == {"Ref": "LookupRequestsPerIp"}
+    matched = {
+        (s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
+        for s in rate["ScopeDownStatement"]["OrStatement"]["Statements"]
+    }
+    assert matched == {
+        ("EXACTLY", "/v1/verify"),
+        ("EXACTLY", "/v"),
+        ("STARTS_WITH", "/v/"),
+        ("STARTS_WITH", "/V/"),
+    }
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    association = resources["PublicLookupWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["PublicLookupWebAcl", "Arn"]}
+    assert "/restapis/${RestAPI}/stages/api" in association["ResourceArn"]["Fn::Sub"]
+
+
 def test_environment_names_are_those_the_app_reads(resources):
     tree = ast.parse(
         (LAMBDA_API / "originlink_service" / "settings.py").read_text(encoding="utf-8")
@@ -208,6 +283,10 @@ def test_alarms_cover_errors_throttles_and_dead_letters(resources):
         assert ("AWS/Lambda", "Throttles", ref) in watched
     dlq = json.dumps({"Fn::GetAtt": ["OutboxDeadLetterQueue", "QueueName"]})
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dlq) in watched
+    queue = json.dumps({"Fn::GetAtt": ["OutboxQueue", "QueueName"]})
+    assert ("AWS/SQS", "ApproximateAgeOfOldestMessage", queue) in watched  # forwarder age
+    api = json.dumps({"Ref": "AWS::StackName"})
+    assert ("AWS/ApiGateway", "5XXError", api) in watched  # 5xx rate
     assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
 
 
