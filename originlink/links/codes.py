@@ -24,6 +24,8 @@ import base64
 import binascii
 import re
 
+from stdnum.iso7064 import mod_37_2
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ISO7064_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 ID_BYTES = 16  # 128 bits
@@ -42,21 +44,14 @@ class InvalidCode(ValueError):
         self.reason = reason
 
 
-def _mod37_2(text: str) -> int:
-    """ISO 7064 MOD 37-2 running remainder (pure system, radix 2)."""
-    check = 0
-    for ch in text:
-        check = (check * 2 + ISO7064_ALPHABET.index(ch)) % 37
-    return check
-
-
 def check_character(text: str) -> str:
-    """The ISO 7064 MOD 37-2 check character of `text` (0-9, A-Z or `*`)."""
-    return ISO7064_ALPHABET[(1 - 2 * _mod37_2(text)) % 37]
+    """The ISO 7064 MOD 37-2 check character of `text` (0-9, A-Z or `*`): python-stdnum's
+    `iso7064.mod_37_2`, the implementation Odoo itself pins."""
+    return mod_37_2.calc_check_digit(text)
 
 
 def has_valid_check(text: str) -> bool:
-    return bool(text) and all(c in ISO7064_ALPHABET for c in text) and _mod37_2(text) == 1
+    return bool(text) and all(c in ISO7064_ALPHABET for c in text) and mod_37_2.checksum(text) == 1
 
 
 def _id_bytes(public_id_text: str) -> bytes:
