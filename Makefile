@@ -7,7 +7,8 @@ PORT   ?= 8000
 DATA   ?= var
 PIP     = $(BIN)/python -m pip --quiet
 
-.PHONY: run test install install-dev lint test-py test-aws test-odoo package bench clean
+.PHONY: run test install install-dev catalogues lint test-py test-aws test-odoo package bench clean
+LOCALE  = lambda_api/originlink_service/verification/locale
 
 # What running needs: the core and the service (two distributions, installed editable).
 $(BIN)/.installed-run: pyproject.toml lambda_api/pyproject.toml
@@ -20,8 +21,17 @@ $(BIN)/.installed-dev: $(BIN)/.installed-run
 	$(PIP) install -e '.[dev]' -e ./lambda_api
 	touch $@
 
-install: $(BIN)/.installed-run
-install-dev: $(BIN)/.installed-dev
+install: $(BIN)/.installed-run catalogues
+install-dev: $(BIN)/.installed-dev catalogues
+
+# The verification page's gettext catalogues (.po, Babel) compiled for the editable tree; wheels
+# compile their own (lambda_api/setup.py). Re-extract after changing a template:
+#   cd lambda_api && ../.venv/bin/pybabel extract -F babel.cfg -k N_ --no-location \
+#       --omit-header -o originlink_service/verification/locale/messages.pot . && \
+#   ../.venv/bin/pybabel update -i originlink_service/verification/locale/messages.pot \
+#       -d originlink_service/verification/locale --no-location --ignore-obsolete
+catalogues: $(BIN)/.installed-run
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 
 ## make run: the whole service on this machine with embedded defaults (SQLite, local key, simulator)
 run: install

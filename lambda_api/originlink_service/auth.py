@@ -17,6 +17,7 @@ from .problems import ApiProblem
 from .storage import ApiKey, Conflict, Exporter, Store
 
 KEY_PREFIX = "olk_"
+SANDBOX_PREFIX = "olk_sandbox_"  # tells people (and log scanners) which world a key is for
 
 
 def hash_key(api_key: str) -> str:
@@ -29,22 +30,26 @@ def new_exporter(store: Store, name: str) -> Exporter:
     return exporter
 
 
-def create_api_key(store: Store, exporter_name: str) -> tuple[Exporter, ApiKey, str]:
+def create_api_key(
+    store: Store, exporter_name: str, *, sandbox: bool = False
+) -> tuple[Exporter, ApiKey, str]:
     """A new key for the exporter (created if it does not exist yet). Returns the plain key:
-    the only time it exists outside the caller's hands."""
+    the only time it exists outside the caller's hands. A sandbox key issues only sandbox
+    certificates: signed with the sandbox key set, SANDBOX on every view."""
     exporter = store.get_exporter_by_name(exporter_name)
     if exporter is None:
         try:
             exporter = new_exporter(store, exporter_name)
         except Conflict:  # created by someone else meanwhile
             exporter = store.get_exporter_by_name(exporter_name)
-    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    plain = (SANDBOX_PREFIX if sandbox else KEY_PREFIX) + secrets.token_urlsafe(32)
     key = ApiKey(
         key_id="key_" + secrets.token_hex(6),
         key_hash=hash_key(plain),
         exporter_id=exporter.id,
         hint=plain[-4:],
         created_at=now_iso(),
+        sandbox=sandbox,
     )
     store.put_api_key(key)
     return exporter, key, plain
@@ -55,6 +60,11 @@ _UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="originlink"'}
 
 def authenticate(store: Store, headers) -> str:
     """The exporter id for the request's `Authorization: Bearer <key>`, or a 401 problem."""
+    return authenticate_key(store, headers).exporter_id
+
+
+def authenticate_key(store: Store, headers) -> ApiKey:
+    """The request's API key (exporter and sandbox flag), or a 401 problem."""
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
     token = token.strip()
@@ -71,4 +81,4 @@ def authenticate(store: Store, headers) -> str:
         raise ApiProblem(401, "invalid_api_key", "the API key is not valid", headers=_UNAUTHORIZED)
     if key.revoked_at is not None:
         raise ApiProblem(401, "api_key_revoked", "the API key was revoked", headers=_UNAUTHORIZED)
-    return key.exporter_id
+    return key

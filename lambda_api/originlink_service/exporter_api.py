@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from chalice import Blueprint, Response
 
 from . import lifecycle, service
-from .auth import authenticate
+from .auth import authenticate_key
 from .http import idempotency_key, int_param, json_body, parse_model, query_param
 from .problems import ApiProblem, answers_domain_errors
 from .schemas import CancelRequest, CertifiedTrueCopyRequest, ReplaceBody
@@ -27,8 +27,12 @@ def route(path: str, **options):
     return register
 
 
+def _key():
+    return authenticate_key(context().store, api.current_request.headers)
+
+
 def _exporter() -> str:
-    return authenticate(context().store, api.current_request.headers)
+    return _key().exporter_id
 
 
 def _origin() -> str:
@@ -66,19 +70,24 @@ def _idempotency(data) -> service.IdempotentRequest:
     )
 
 
-def _change_request(model=None) -> tuple[str, object, object]:
-    """A request that changes something: the exporter, the JSON body and, with a `model`, the
-    body parsed by it. The Idempotency-Key is checked first (400 before anything else)."""
-    exporter_id = _exporter()
+def _change_request(model=None) -> tuple:
+    """A request that changes something: the exporter, whether its key is a sandbox one, the
+    JSON body and, with a `model`, the body parsed by it. The Idempotency-Key is checked first
+    (400 before anything else)."""
+    key = _key()
     idempotency_key(api.current_request)
     data = json_body(api.current_request)
-    return exporter_id, data, parse_model(model, data) if model is not None else None
+    body = parse_model(model, data) if model is not None else None
+    return key.exporter_id, key.sandbox, data, body
 
 
 @route("/v1/certificates", methods=["POST"])
 def create_certificate():
-    exporter_id, data, _ = _change_request()
-    return _answer(service.create(context(), exporter_id, data, request=_idempotency(data)))
+    exporter_id, sandbox, data, _ = _change_request()
+    answer = service.create(
+        context(), exporter_id, data, sandbox=sandbox, request=_idempotency(data)
+    )
+    return _answer(answer)
 
 
 @route("/v1/precheck", methods=["POST"])
@@ -89,7 +98,7 @@ def precheck():
 
 @route("/v1/certificates", methods=["GET"])
 def list_certificates():
-    exporter_id = _exporter()
+    key = _key()
     limit = int_param(api.current_request, "limit", 50, 1, 200)
     after = query_param(api.current_request, "after")
     if after is not None and not service.LIST_CURSOR.fullmatch(after):
@@ -99,22 +108,23 @@ def list_certificates():
             "after: pass the `next` value of the previous page as it is",
             errors=[{"path": "after", "code": "invalid_cursor", "message": "after: not a cursor"}],
         )
-    records, cursor = context().store.list_certificates(exporter_id, limit=limit, after=after)
-    return _json(200, {"items": [service.resource(r, _origin()) for r in records], "next": cursor})
+    records, cursor = context().store.list_certificates(key.exporter_id, limit=limit, after=after)
+    # A key sees the certificates of its own world (sandbox or production).
+    items = [service.resource(r, _origin()) for r in records if r.sandbox == key.sandbox]
+    return _json(200, {"items": items, "next": cursor})
 
 
 @route("/v1/certificates/{certificate_id}", methods=["GET"])
 def get_certificate(certificate_id):
-    exporter_id = _exporter()
-    return _json(
-        200, service.resource(service.load(context(), exporter_id, certificate_id), _origin())
-    )
+    key = _key()
+    record = service.load(context(), key.exporter_id, certificate_id, sandbox=key.sandbox)
+    return _json(200, service.resource(record, _origin()))
 
 
 @route("/v1/certificates/{certificate_id}/events", methods=["GET"])
 def list_events(certificate_id):
-    exporter_id = _exporter()
-    record = service.load(context(), exporter_id, certificate_id)
+    key = _key()
+    record = service.load(context(), key.exporter_id, certificate_id, sandbox=key.sandbox)
     events = context().store.list_events(record.id)
     return _json(
         200,
@@ -127,22 +137,28 @@ def list_events(certificate_id):
 
 @route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
 def cancel_certificate(certificate_id):
-    exporter_id, data, body = _change_request(CancelRequest)
+    exporter_id, sandbox, data, body = _change_request(CancelRequest)
     answer = service.cancel(
-        context(), exporter_id, certificate_id, body.reason, request=_idempotency(data)
+        context(),
+        exporter_id,
+        certificate_id,
+        body.reason,
+        sandbox=sandbox,
+        request=_idempotency(data),
     )
     return _answer(answer)
 
 
 @route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
 def replace_certificate(certificate_id):
-    exporter_id, data, body = _change_request(ReplaceBody)
+    exporter_id, sandbox, data, body = _change_request(ReplaceBody)
     answer = service.replace(
         context(),
         exporter_id,
         certificate_id,
         body.certificate,
         body.reason,
+        sandbox=sandbox,
         request=_idempotency(data),
     )
     return _answer(answer)
@@ -150,7 +166,7 @@ def replace_certificate(certificate_id):
 
 @route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
 def certified_true_copy(certificate_id):
-    exporter_id, data, body = _change_request(CertifiedTrueCopyRequest)
+    exporter_id, sandbox, data, body = _change_request(CertifiedTrueCopyRequest)
     today = datetime.now(UTC).date()
     answer = service.certified_true_copy(
         context(),
@@ -159,6 +175,7 @@ def certified_true_copy(certificate_id):
         body.reason,
         body.note,
         today,
+        sandbox=sandbox,
         request=_idempotency(data),
     )
     return _answer(answer)

@@ -32,7 +32,7 @@ from . import lifecycle
 from .errors import Conflict, InvalidInput, InvalidState, NotFound
 from .lifecycle import TransitionNotAllowed
 from .schemas import CertificateResource
-from .settings import Context
+from .settings import Context, SandboxUnavailable
 from .storage import (
     CertificateRecord,
     DuplicateNumber,
@@ -194,6 +194,7 @@ def _new_record(
     reuses_number: bool = False,
     detail: dict | None = None,
     today: date,
+    sandbox: bool = False,
 ) -> tuple[CertificateRecord, list[Event], OutboxEntry]:
     cid = "crt_" + secrets.token_hex(10)
     # The lane at issue goes on the "issued" event (codes only: no figures), not the record, so
@@ -201,20 +202,16 @@ def _new_record(
     classified = classify_certificate(cert, today=today)
     public_id = new_public_id()
     digest = certificate_digest(cert)
-    signer = ctx.keyring.active_signer()
-    claims = {
-        "iss": ctx.settings.issuer,
-        "sub": cid,
-        "iat": int(time.time()),
-        "exporter": exporter_id,
-        "public_id": public_id,
-        "number": cert.number,
-        "document_type": cert.document_type,
-        "digest": digest,
-    }
-    from originlink.signing import sign_jws  # lazy: needs cryptography
-
-    jws = sign_jws(rfc8785.dumps(claims), signer)
+    document = cert.model_dump(mode="json")
+    signed = sign_certificate(
+        ctx,
+        document,
+        public_id=public_id,
+        digest=digest,
+        valid_until=cert.valid_until.isoformat(),
+        submitted_by=exporter_name(ctx, exporter_id),
+        sandbox=sandbox,
+    )
     received = lifecycle.make_event(
         cid, 1, "received", lifecycle.RECEIVED, actor=actor, prev_hash=None, detail=detail
     )
@@ -227,7 +224,8 @@ def _new_record(
         prev_hash=received.hash,
         detail={
             "digest": digest,
-            "kid": signer.kid,
+            "kid": signed.kid,
+            "sandbox": sandbox,
             "classification": {
                 "lane": classified.lane,
                 "warnings": [w.code for w in classified.warnings],
@@ -243,10 +241,12 @@ def _new_record(
         version=2,
         number=cert.number,
         invoice_numbers=[inv.number for inv in cert.invoices],
-        document=cert.model_dump(mode="json"),
+        document=document,
         digest=digest,
-        jws=jws,
-        kid=signer.kid,
+        jws=signed.jwt,
+        kid=signed.kid,
+        sandbox=sandbox,
+        sd_jwt=signed.text,
         created_at=received.at,
         updated_at=issued.at,
         last_event_hash=issued.hash,
@@ -266,6 +266,55 @@ def _new_record(
         next_attempt_at=issued.at,
     )
     return record, [received, issued], outbox
+
+
+@dataclass(frozen=True)
+class Signed:
+    jwt: str  # the issuer-signed JWT
+    text: str  # the JWT with every disclosure (what is stored)
+    kid: str
+
+
+def exporter_name(ctx: Context, exporter_id: str) -> str:
+    """The exporter's account name (set by the operator with `keys create`): who the service
+    signs on behalf of, which may differ from the name typed in the certificate."""
+    exporter = ctx.store.get_exporter(exporter_id)
+    return exporter.name if exporter is not None else exporter_id
+
+
+def sign_certificate(
+    ctx: Context,
+    document: dict,
+    *,
+    public_id: str,
+    digest: str,
+    valid_until: str,
+    submitted_by: str,
+    sandbox: bool,
+    issued_at: int | None = None,
+    extra_claims: dict | None = None,
+) -> Signed:
+    """The certificate's one SD-JWT issuance (originlink.credentials.views), signed with the
+    production or the sandbox key set."""
+    from originlink.credentials.views import issue_certificate  # lazy: needs cryptography
+
+    try:
+        signer = ctx.keyring_for(sandbox).active_signer()
+    except SandboxUnavailable as exc:
+        raise InvalidState(str(exc), state="sandbox") from exc
+    issued = issue_certificate(
+        document,
+        signer,
+        origin=ctx.settings.origin,
+        public_id=public_id,
+        digest=digest,
+        valid_until=valid_until,
+        submitted_by=submitted_by,
+        sandbox=sandbox,
+        issued_at=issued_at if issued_at is not None else int(time.time()),
+        extra_claims=extra_claims,
+    )
+    return Signed(issued.jwt, issued.to_text(), signer.kid)
 
 
 # --- idempotency --------------------------------------------------------------------------
@@ -372,10 +421,16 @@ def idempotent(operation: Callable[..., Change]) -> Callable[..., Answer]:
 # --- operations ---------------------------------------------------------------------------
 
 
-def load(ctx: Context, exporter_id: str, certificate_id: str) -> CertificateRecord:
+def load(
+    ctx: Context, exporter_id: str, certificate_id: str, *, sandbox: bool | None = None
+) -> CertificateRecord:
+    """The exporter's certificate; with `sandbox` given, only one of that world (a sandbox
+    key never reaches a real certificate, nor a production key a sandbox one)."""
     record = None
     if CERTIFICATE_ID.fullmatch(certificate_id):
         record = ctx.store.get_certificate(exporter_id, certificate_id)
+    if record is not None and sandbox is not None and record.sandbox != sandbox:
+        record = None
     if record is None:
         # Same answer for "does not exist" and "belongs to another exporter".
         raise NotFound("no certificate with this id")
@@ -390,10 +445,12 @@ def _advance(record: CertificateRecord, type_: str, new_state: str, *, article=N
 
 
 @idempotent
-def create(ctx: Context, exporter_id: str, data: object) -> Change:
+def create(ctx: Context, exporter_id: str, data: object, *, sandbox: bool = False) -> Change:
     today = today_utc()
     cert = check(data, today=today)
-    record, events, outbox = _new_record(ctx, exporter_id, cert, actor=exporter_id, today=today)
+    record, events, outbox = _new_record(
+        ctx, exporter_id, cert, actor=exporter_id, today=today, sandbox=sandbox
+    )
     return Change(
         WriteBatch(creates=[(record, events)], outbox=[outbox]),
         resource(record, ctx.settings.origin),
@@ -402,8 +459,10 @@ def create(ctx: Context, exporter_id: str, data: object) -> Change:
 
 
 @idempotent
-def cancel(ctx: Context, exporter_id: str, certificate_id: str, reason: str) -> Change:
-    record = load(ctx, exporter_id, certificate_id)
+def cancel(
+    ctx: Context, exporter_id: str, certificate_id: str, reason: str, *, sandbox: bool = False
+) -> Change:
+    record = load(ctx, exporter_id, certificate_id, sandbox=sandbox)
     updated, event = _advance(
         record, "cancelled", lifecycle.CANCELLED, actor=exporter_id, detail={"reason": reason}
     )
@@ -414,9 +473,17 @@ def cancel(ctx: Context, exporter_id: str, certificate_id: str, reason: str) -> 
 
 
 @idempotent
-def replace(ctx: Context, exporter_id: str, certificate_id: str, data: dict, reason: str) -> Change:
+def replace(
+    ctx: Context,
+    exporter_id: str,
+    certificate_id: str,
+    data: dict,
+    reason: str,
+    *,
+    sandbox: bool = False,
+) -> Change:
     """Art 3.17.5: issue a new certificate and invalidate the original, in one transaction."""
-    original = load(ctx, exporter_id, certificate_id)
+    original = load(ctx, exporter_id, certificate_id, sandbox=sandbox)
     today = today_utc()
     cert = check(data, today=today, prefix="certificate")
     new, events, outbox = _new_record(
@@ -429,6 +496,7 @@ def replace(ctx: Context, exporter_id: str, certificate_id: str, data: dict, rea
         reuses_number=cert.number == original.number,
         detail={"replaces": original.id, "reason": reason},
         today=today,
+        sandbox=original.sandbox,
     )
     updated, event = _advance(
         original,
@@ -449,12 +517,19 @@ def replace(ctx: Context, exporter_id: str, certificate_id: str, data: dict, rea
 
 @idempotent
 def certified_true_copy(
-    ctx: Context, exporter_id: str, certificate_id: str, reason: str, note: str | None, today: date
+    ctx: Context,
+    exporter_id: str,
+    certificate_id: str,
+    reason: str,
+    note: str | None,
+    today: date,
+    *,
+    sandbox: bool = False,
 ) -> Change:
     """Art 3.17.9: a copy marked CERTIFIED TRUE COPY, with the original's number and issue
     date, for a lost, stolen or destroyed original. The original stays valid; the copy is its
     own signed record pointing to it (`copy_of`)."""
-    original = load(ctx, exporter_id, certificate_id)
+    original = load(ctx, exporter_id, certificate_id, sandbox=sandbox)
     if original.state not in STANDING:
         raise InvalidState(
             f"no certified true copy of a certificate in state {original.state!r}",
@@ -480,6 +555,7 @@ def certified_true_copy(
         reuses_number=True,
         detail=detail,
         today=today,
+        sandbox=original.sandbox,
     )
     updated, event = lifecycle.advance(
         original,

@@ -33,6 +33,10 @@ from pathlib import Path
 ENVIRONMENTS = ("production", "demo")
 
 
+class SandboxUnavailable(RuntimeError):
+    """Sandbox signing is not configured on this deployment."""
+
+
 @dataclass
 class Settings:
     storage: str = "sqlite"
@@ -113,15 +117,22 @@ class Settings:
     def keys_dir(self) -> Path:
         return self.data_dir / "signing-keys"
 
+    @property
+    def sandbox_keys_dir(self) -> Path:
+        return self.data_dir / "signing-keys-sandbox"
+
 
 class Context:
     """Holds the settings and builds the store and key ring on first use."""
 
-    def __init__(self, settings: Settings | None = None, *, store=None, keyring=None):
+    def __init__(
+        self, settings: Settings | None = None, *, store=None, keyring=None, sandbox_keyring=None
+    ):
         self._lock = threading.Lock()
         self._settings = settings
         self._store = store
         self._keyring = keyring
+        self._sandbox_keyring = sandbox_keyring
 
     @property
     def settings(self) -> Settings:
@@ -163,6 +174,32 @@ class Context:
                         self._keyring = LocalKeyring(s.keys_dir)
         return self._keyring
 
+    @property
+    def sandbox_keyring(self):
+        """The sandbox key set: sandbox certificates are signed with it and never verify
+        against the production JWKS (published apart, at /.well-known/sandbox/jwks.json)."""
+        if self._sandbox_keyring is None:
+            with self._lock:
+                if self._sandbox_keyring is None:
+                    from originlink.signing import KmsKeyring, LocalKeyring
+
+                    s = self.settings
+                    if s.signer == "kms":
+                        if not s.sandbox_kms_key_id:
+                            raise SandboxUnavailable(
+                                "ORIGINLINK_SANDBOX_KMS_KEY_ID is not set: this deployment "
+                                "signs no sandbox certificates"
+                            )
+                        self._sandbox_keyring = KmsKeyring(
+                            self.aws_client("kms"), s.sandbox_kms_key_id, []
+                        )
+                    else:
+                        self._sandbox_keyring = LocalKeyring(s.sandbox_keys_dir)
+        return self._sandbox_keyring
+
+    def keyring_for(self, sandbox: bool):
+        return self.sandbox_keyring if sandbox else self.keyring
+
     def aws_client(self, service: str):
         """A boto3 client for `dynamodb`, `kms` or `sqs`, at the endpoint the settings name
         (None: the region's own). The only place the service builds AWS clients."""
@@ -183,8 +220,10 @@ def context() -> Context:
     return _context
 
 
-def configure(settings: Settings | None = None, *, store=None, keyring=None) -> Context:
+def configure(
+    settings: Settings | None = None, *, store=None, keyring=None, sandbox_keyring=None
+) -> Context:
     """Replace the process-wide context (tests, `originlink serve`)."""
     global _context
-    _context = Context(settings, store=store, keyring=keyring)
+    _context = Context(settings, store=store, keyring=keyring, sandbox_keyring=sandbox_keyring)
     return _context

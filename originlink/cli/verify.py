@@ -17,7 +17,11 @@ def register(subparsers) -> None:
         help="check a downloaded signed certificate or vc+jwt credential against a JWKS",
         description=__doc__.splitlines()[0],
     )
-    parser.add_argument("file", help="credential (vc+jwt text or JSON) or signed certificate")
+    parser.add_argument(
+        "file",
+        help="signed certificate (dc+sd-jwt text or the JSON document), saved /v1/verify "
+        "answer, or credential (vc+jwt text or JSON)",
+    )
     parser.add_argument("--jwks", required=True, help="JWKS file (/.well-known/jwks.json)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=handle)
@@ -56,5 +60,15 @@ def handle(args) -> int:
         for check in report.checks:
             mark = {True: "ok  ", False: "FAIL", None: "n/a "}[check["ok"]]
             print(f"{mark} {check['check']:<10} {check['code']:<20} {check['message']}")
+        if report.coverage:
+            print(f"view: {report.view}; what the signature covers, per field group:")
+            for group in report.coverage:
+                state = "shown, signed" if group["covered"] else "withheld"
+                print(f"     {group['group']:<22} {state}")
+        if report.ignored:
+            print(f"not signed, ignored: {', '.join(report.ignored)}")
+        sandbox = any(c["code"] == "sandbox" for c in report.checks)
+        if sandbox:
+            print("SANDBOX — NOT A CERTIFICATE OF ORIGIN")
         print("VERIFIED" if report.ok else "NOT VERIFIED")
     return 0 if report.ok else 1

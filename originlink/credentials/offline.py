@@ -1,10 +1,11 @@
 """Offline verification of what a verifier downloads — no network, only a JWKS file:
 
 - a `vc+jwt` credential (compact JWS text, or an EnvelopedVerifiableCredential JSON),
-- a signed certificate document from `/v1/verify/{id}/document/{hash}` (the service's JWS
-  over the digest, public id and number, plus the certificate),
-- a saved `/v1/verify/{id}` answer, through its signed `status_attestation` (what the service
-  said about the certificate's status, and when).
+- a certificate view as a compact SD-JWT (`dc+sd-jwt`), or the signed document from
+  `/v1/verify/{id}/document/{hash}` that carries it: every shown field is covered, whatever
+  the view (public, access code, full); labels beside it never change the verdict,
+- a saved `/v1/verify/{id}` answer, through its signed `status_attestation`, which covers the
+  whole answer (what the service said, and when) and whose certificate is its SD-JWT view.
 
 Each check is reported apart with a stable code, like the public page. Status (cancelled,
 replaced...) cannot be known offline; the report says so and names the URL to ask.
@@ -24,6 +25,9 @@ class VerificationReport:
     kind: str  # credential | signed_certificate | verification_response | unknown
     checks: list[dict] = field(default_factory=list)
     subject: dict | None = None
+    view: str | None = None  # public | code | full, worked out from what is signed
+    coverage: list[dict] | None = None  # per field group: shown and signed, or withheld
+    ignored: list[str] = field(default_factory=list)  # unsigned fields beside the signature
 
     @property
     def ok(self) -> bool:
@@ -33,7 +37,15 @@ class VerificationReport:
         self.checks.append({"check": name, "ok": ok, "code": code, "message": message})
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "kind": self.kind, "checks": self.checks, "subject": self.subject}
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "view": self.view,
+            "checks": self.checks,
+            "coverage": self.coverage,
+            "ignored": self.ignored,
+            "subject": self.subject,
+        }
 
 
 def verify_credential(token: str, jwks: dict, *, now: datetime | None = None):
@@ -95,7 +107,119 @@ def _validity(payload: dict, now: datetime) -> tuple:
     return ("validity", True, "within_validity", f"valid until {end.isoformat() if end else '-'}")
 
 
+def _integrity_failure(report: VerificationReport, exc) -> VerificationReport:
+    report.add("integrity", False, getattr(exc, "code", "signature_invalid"), str(exc))
+    return report
+
+
+# Wrapper fields of a downloaded document that only label it: never part of the verdict
+# (the view is worked out from what the signature discloses, not from a label).
+LABELS = {"type", "format", "view", "redacted", "jwks", "links", "kid"}
+
+
+def verify_sd_jwt_certificate(text: str, jwks: dict, shown: dict | None = None):
+    """A certificate view (`dc+sd-jwt`): the signature, every disclosure covered by it, the
+    fields `shown` beside it (a downloaded file's `certificate`, `number`, ...) exactly the
+    signed ones, and for a full view the recomputed RFC 8785 digest."""
+    from . import sdjwt, views
+
+    report = VerificationReport("signed_certificate")
+    try:
+        verified = sdjwt.verify(text, jwks, typ=views.TYPES)
+    except sdjwt.SdJwtError as exc:
+        return _integrity_failure(report, exc)
+    claims = verified.claims
+    view = views.view_of(claims, verified.concealed)
+    report.add(
+        "integrity",
+        True,
+        "signature_valid",
+        f"signed by key {verified.header.get('kid')} on behalf of "
+        f"{(claims.get('submitted_by') or {}).get('name')!r}; every shown field is covered",
+    )
+    certificate = claims.get("certificate") or {}
+    mismatch = [
+        name
+        for name, signed in (
+            ("certificate", certificate),
+            ("public_id", claims.get("public_id")),
+            ("number", claims.get("number")),
+            ("digest", claims.get("digest")),
+            ("valid_until", claims.get("valid_until")),
+        )
+        if shown is not None and name in shown and shown[name] != signed
+    ]
+    if certificate.get("number") not in (None, claims.get("number")):
+        mismatch.append("certificate.number")
+    if mismatch:
+        report.add(
+            "document",
+            False,
+            "claims_mismatch",
+            f"shown but not what is signed: {', '.join(mismatch)}",
+        )
+    elif view == "full":
+        report.add(*_digest_check(certificate, claims.get("digest")))
+    else:
+        report.add(
+            "document",
+            True,
+            "selectively_disclosed",
+            f"{view} view: {len(verified.disclosed)} fields shown, each signed; "
+            f"{verified.concealed} withheld (signed as salted digests)",
+        )
+    if claims.get("sandbox") or claims.get("vct") == views.SANDBOX_VCT:
+        report.add(
+            "sandbox",
+            False,
+            "sandbox",
+            "SANDBOX — NOT A CERTIFICATE OF ORIGIN (signed with the sandbox key set)",
+        )
+    elif claims.get("vct") != views.VCT:
+        report.add("format", False, "wrong_type", f"vct is {claims.get('vct')!r}")
+    report.add(
+        "status",
+        None,
+        "not_checked_offline",
+        "cancellation or replacement is only known online: "
+        + _status_url(claims.get("iss"), claims.get("public_id")),
+    )
+    ignored = sorted(set(shown or {}) - LABELS - {"sd_jwt", *claims})
+    report.view = view
+    report.coverage = views.coverage(verified.disclosed)
+    report.ignored = ignored
+    report.subject = claims
+    return report
+
+
+def _status_url(iss, public_id) -> str:
+    from originlink.credentials.views import SANDBOX_PATH
+    from originlink.links import absolute, verify_path
+
+    origin = str(iss or "").removesuffix(SANDBOX_PATH)
+    return absolute(origin, verify_path(str(public_id)))
+
+
+def _digest_check(certificate: dict, signed_digest) -> tuple:
+    from originlink.formats.canonical import digest
+    from originlink.model import CertificateInvalid
+
+    try:
+        recomputed = digest(certificate)
+    except CertificateInvalid as exc:
+        return ("document", False, "invalid_document", f"not a certificate: {exc}")
+    if recomputed != signed_digest:
+        return ("document", False, "digest_mismatch", "the certificate was altered")
+    return ("document", True, "digest_match", f"full view; hashes to {recomputed}")
+
+
 def verify_signed_certificate(data: dict, jwks: dict):
+    """A downloaded signed document. The current form carries the view's SD-JWT; the form
+    issued before it (a JWS over the digest and number only) verifies only when the whole
+    certificate is in the file and hashes to the signed digest — its `view`/`redacted`
+    labels are not signed and are ignored."""
+    if isinstance(data.get("sd_jwt"), str):
+        return verify_sd_jwt_certificate(data["sd_jwt"], jwks, shown=data)
     from originlink.signing import JwsError, verify_jws
 
     report = VerificationReport("signed_certificate")
@@ -111,44 +235,34 @@ def verify_signed_certificate(data: dict, jwks: dict):
         report.add("integrity", False, "claims_mismatch", "the file's digest or id is not signed")
         return report
     report.add("integrity", True, "signature_valid", f"signed by key {data.get('kid')}")
-    certificate = data.get("certificate") or {}
-    if data.get("view") == "full" and not data.get("redacted"):
-        from originlink.formats.canonical import digest
-        from originlink.model import CertificateInvalid
-
-        try:
-            recomputed = digest(certificate)
-        except CertificateInvalid as exc:
-            report.add("document", False, "invalid_document", f"not a certificate: {exc}")
-            return report
-        if recomputed != claims["digest"]:
-            report.add("document", False, "digest_mismatch", "the certificate was altered")
-        else:
-            report.add("document", True, "digest_match", f"hashes to {recomputed}")
-    else:
-        if certificate.get("number") != claims.get("number"):
-            report.add("document", False, "number_mismatch", "the number is not the signed one")
-        else:
-            report.add(
-                "document",
-                None,
-                "redacted",
-                "parts are withheld, so the hash cannot be recomputed; the signed number "
-                "and digest match",
-            )
-    report.add(
-        "status",
-        None,
-        "not_checked_offline",
-        f"cancellation or replacement is only known online: /v1/verify/{data.get('public_id')}",
-    )
+    check = _digest_check(data.get("certificate") or {}, claims["digest"])
+    if not check[2] == "digest_match":
+        check = (
+            "document",
+            False,
+            "fields_not_signed",
+            "this older download signs only the digest and number, and its certificate does "
+            "not hash to that digest: its fields are not covered; download it again",
+        )
+    report.add(*check)
     report.subject = {"number": claims.get("number"), "digest": claims.get("digest")}
     return report
 
 
+def answer_digest(answer: dict) -> str:
+    """What a status attestation signs of the answer it came with: the RFC 8785 SHA-256 of
+    the whole answer but the attestation itself, so no part of a saved answer can be edited."""
+    import hashlib
+
+    import rfc8785
+
+    body = {k: v for k, v in answer.items() if k != "status_attestation"}
+    return "sha256:" + hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
 def verify_status_attestation(data: dict, jwks: dict):
-    """A saved `/v1/verify/{id}` answer: its `status_attestation` JWS must verify and say
-    what the answer says (status code, document digest, public id)."""
+    """A saved `/v1/verify/{id}` answer: its `status_attestation` JWS must verify and cover
+    the whole answer (`answer` claim); the certificate in it must be its view's SD-JWT."""
     from originlink.signing import JwsError, verify_jws
     from originlink.signing.jws import decode_unverified
 
@@ -164,16 +278,20 @@ def verify_status_attestation(data: dict, jwks: dict):
     if header.get("typ") != "originlink-status+jwt":
         report.add("format", False, "wrong_type", f"typ is {header.get('typ')!r}")
         return report
-    status = ((data.get("checks") or {}).get("status") or {}).get("code")
-    digest = ((data.get("checks") or {}).get("integrity") or {}).get("digest")
-    if (claims.get("status"), claims.get("digest"), claims.get("sub")) != (
-        status,
-        digest,
-        data.get("public_id"),
-    ):
+    if claims.get("answer") != answer_digest(data) or claims.get("sub") != data.get("public_id"):
         report.add("integrity", False, "claims_mismatch", "the answer differs from what is signed")
         return report
-    report.add("integrity", True, "signature_valid", f"status signed by key {header.get('kid')}")
+    report.add("integrity", True, "signature_valid", f"answer signed by key {header.get('kid')}")
+    if isinstance(data.get("sd_jwt"), str):
+        document = verify_sd_jwt_certificate(
+            data["sd_jwt"], jwks, shown={"certificate": data.get("certificate")}
+        )
+        if (document.subject or {}).get("digest") not in (None, claims.get("digest")):
+            document.add("document", False, "claims_mismatch", "status and document differ")
+        report.checks += [c for c in document.checks if c["check"] != "status"]
+        report.view, report.coverage = document.view, document.coverage
+    elif data.get("certificate") is not None:
+        report.add("document", False, "fields_not_signed", "the certificate has no SD-JWT")
     report.add(
         "status",
         claims["status"] == "valid",
@@ -189,6 +307,8 @@ def verify_file(content: str | bytes, jwks: dict):
     """Work out what the file is and verify it. Never raises on bad input."""
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     text = text.strip()
+    if not text.startswith("{") and "~" in text:
+        return verify_sd_jwt_certificate(text, jwks)
     if text.count(".") == 2 and not text.startswith("{"):
         return verify_credential(text, jwks)
     try:

@@ -72,7 +72,9 @@ def test_create_signs_stores_and_queues(client, api_key, certificate, created, c
     jwks = body(client.http.get("/.well-known/jwks.json"))
     claims = verify_jws(created["signature"]["jws"], jwks)
     assert claims["digest"] == created["digest"]
-    assert claims["sub"] == created["id"] and claims["public_id"] == created["public_id"]
+    assert claims["public_id"] == created["public_id"] and claims["number"] == created["number"]
+    # No internal ids in the public signature (issue 17): neither the record's nor the exporter's.
+    assert created["id"] not in json.dumps(claims) and "exp_" not in json.dumps(claims)
     assert created["signature"]["kid"] in {k["kid"] for k in jwks["keys"]}
     # public id: >= 128 bits of randomness (22 base64url characters)
     assert len(created["public_id"]) >= 22

@@ -148,7 +148,9 @@ def test_restart_loses_nothing(tmp_path, certificate):
         assert replay.status_code == 201 and replay.json() == created
         jwks_after = requests.get(second.base + "/.well-known/jwks.json", timeout=10).json()
         assert jwks_after == jwks_before
-        assert verify_jws(created["signature"]["jws"], jwks_after)["sub"] == created["id"]
+        assert (
+            verify_jws(created["signature"]["jws"], jwks_after)["public_id"] == created["public_id"]
+        )
     finally:
         second.stop()
     outbox = subprocess.run(

@@ -35,22 +35,76 @@ PRIVATE_TEXT = [
 ]
 
 
-def test_valid_certificate_three_checks(client, fleet):
+def test_valid_certificate_three_statements(client, fleet):
+    """Integrity, legal certification and status apart: a Certificate of Origin nobody has
+    certified yet is intact and valid, but not certified — never the green headline."""
     cert = fleet.issue()
     r = get(client, f"/v1/verify/{cert['public_id']}")
     assert r.status_code == 200
     v = body(r)
-    assert v["verdict"] == "valid"
-    assert v["checks"]["integrity"]["code"] == "signature_valid"
-    assert v["checks"]["integrity"]["digest"] == cert["digest"]
+    assert v["verdict"] == "not_certified"
+    integrity = v["checks"]["integrity"]
+    assert integrity["code"] == "signature_valid" and integrity["digest"] == cert["digest"]
+    assert integrity["kid"] == cert["signature"]["kid"] and integrity["key_status"] == "active"
+    assert integrity["submitted_by"] == "Guangzhou Pearl River Furniture"
+    assert integrity["format"] == "dc+sd-jwt"
     assert v["checks"]["status"]["code"] == "valid"
-    assert v["checks"]["status"]["valid_until"] == "2027-11-20"  # Art 3.16: one year
-    issuer = v["checks"]["issuer"]
-    assert issuer["kid"] == cert["signature"]["kid"] and issuer["key_status"] == "active"
-    assert issuer["certifier"]["kind"] == "issuing_body"
+    assert v["valid_until"] == cert["certificate"]["issue_date"].replace("2026", "2027")
+    legal = v["checks"]["legal"]
+    assert legal["code"] == "not_certified" and legal["verified"] is False
+    # What the exporter typed in Box 16 is shown for what it is: named, not verified.
+    assert legal["named_in_document"].startswith("General Administration of Customs")
     assert v["code"] == short_code_with_check(cert["public_id"])
-    assert v["certificate"]["document_hash"] == cert["digest"]
     assert [g["hs_code"] for g in v["certificate"]["goods_items"]] == ["940360", "950300"]
+    assert v["sd_jwt"].count("~") > 10 and v["sandbox"] is False
+
+
+def test_endorsed_certificate_is_certified_valid(client, fleet):
+    cert = fleet.issue()
+    fleet.endorse(cert)
+    v = body(get(client, f"/v1/verify/{cert['public_id']}"))
+    assert v["verdict"] == "certified_valid"
+    legal = v["checks"]["legal"]
+    assert legal["code"] == "endorsed" and legal["verified"] is True
+    assert legal["by"]["id"] == "CN-GACC" and legal["number"] == "E26-4401-000123"
+
+
+def test_endorsement_by_another_key_or_for_another_certificate_is_not_valid(client, fleet):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from originlink.signing import LocalKeySigner
+
+    forged = fleet.issue()
+    fleet.endorse(forged, signer=LocalKeySigner(ec.generate_private_key(ec.SECP256R1())))
+    v = body(get(client, f"/v1/verify/{forged['public_id']}"))
+    assert v["verdict"] == "not_valid"
+    assert v["checks"]["legal"] == {**v["checks"]["legal"], "code": "endorsement_invalid"}
+    other = fleet.issue()
+    fleet.endorse(other, digest="sha256:" + "00" * 32)
+    assert (
+        body(get(client, f"/v1/verify/{other['public_id']}"))["checks"]["legal"]["reason"]
+        == "not_this_certificate"
+    )
+
+
+def test_recorded_and_refused_and_declaration(client, fleet):
+    recorded = fleet.issue()
+    fleet.record_official(recorded)
+    v = body(get(client, f"/v1/verify/{recorded['public_id']}"))
+    legal = v["checks"]["legal"]
+    assert v["verdict"] == "recorded_valid"
+    assert legal["code"] == "recorded" and legal["verified"] is False
+    assert legal["number"] == "E26-4401-000777" and legal["lookup_url"].startswith("https://")
+    refused = fleet.issue()
+    fleet.endorse(refused, decision="refused")
+    v = body(get(client, f"/v1/verify/{refused['public_id']}"))
+    assert v["verdict"] == "not_valid" and v["checks"]["legal"]["code"] == "refused"
+    assert v["checks"]["legal"]["reasons"] == ["HS code does not match the goods"]
+    declaration = fleet.issue(name="certificate-declaration.json")
+    v = body(get(client, f"/v1/verify/{declaration['public_id']}"))
+    assert v["verdict"] == "certified_valid"
+    assert v["checks"]["legal"]["code"] == "approved_exporter"
+    assert v["checks"]["legal"]["by"]["authorisation_code"]
 
 
 def test_public_view_hides_private_fields(client, fleet):
@@ -70,7 +124,7 @@ def test_access_code_unlocks_full_view_but_not_evidence(client, fleet):
     r = get(client, f"/v1/verify/{cert['public_id']}", {"X-Access-Code": code.lower()})
     assert r.status_code == 200 and r.headers["Cache-Control"] == "private, no-store"
     v = body(r)
-    assert v["view"] == "full"
+    assert v["view"] == "code"
     item = v["certificate"]["goods_items"][0]
     assert item["fob_value"] == {"amount": "4000.00", "currency": "USD"}
     assert item["quantity"]["value"] == "40"
@@ -94,6 +148,7 @@ def test_owner_key_sees_everything_other_exporter_sees_public(client, fleet):
     cert = fleet.issue()
     own = body(get(client, f"/v1/verify/{cert['public_id']}", fleet.auth()))
     assert own["view"] == "full" and "evidence" in own["certificate"]["goods_items"][0]
+    assert own["certificate"] == cert["certificate"]  # the owner's view is the whole document
     other = body(get(client, f"/v1/verify/{cert['public_id']}", fleet.auth(fleet.other_key)))
     assert other["view"] == "public" and "4000.00" not in json.dumps(other)
     bad = get(client, f"/v1/verify/{cert['public_id']}", {"Authorization": "Bearer olk_nope"})
@@ -169,7 +224,7 @@ def test_replaced_links_to_replacement(client, fleet):
     assert status["replaced_by"]["public_id"] == new["public_id"]
     assert status["reason"] == "wrong description"
     followed = body(get(client, status["replaced_by"]["verify"]))
-    assert followed["verdict"] == "valid"
+    assert followed["checks"]["status"]["code"] == "valid"
 
 
 def test_rejected_by_customs(client, fleet):
@@ -219,8 +274,9 @@ def test_signed_document_is_content_addressed_and_immutable(client, fleet):
     r = get(client, link)
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     doc = body(r)
-    assert doc["jws"] == cert["signature"]["jws"] and doc["view"] == "public"
+    assert doc["sd_jwt"].startswith(cert["signature"]["jws"] + "~") and doc["view"] == "public"
     assert "4000.00" not in r.body.decode()
+    assert get(client, link).body == r.body  # immutable: the same bytes on every request
     wrong = link[:-4] + "0000"
     assert get(client, wrong).status_code == 404
     full = get(client, link, {"X-Access-Code": fleet.access_code(cert)})
@@ -249,7 +305,7 @@ def test_bulk_each_item_answered_independently(client, fleet):
     assert r.status_code == 200
     results = body(r)["results"]
     assert [x["status"] for x in results] == [200, 200, 404, 200, 400, 400]
-    assert results[0]["result"]["verdict"] == "valid"
+    assert results[0]["result"]["checks"]["status"]["code"] == "valid"
     assert results[1]["result"]["checks"]["status"]["code"] == "cancelled"
     assert results[3]["results"][0]["public_id"] == good["public_id"]
     assert results[4]["error"]["path"] == "items[4]"

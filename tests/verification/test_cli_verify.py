@@ -39,7 +39,10 @@ def test_verifies_credential_and_documents(tmp_path, client, fleet, capsys):
     assert main(["verify", str(public_doc), "--jwks", str(jwks), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["kind"] == "signed_certificate"
-    assert {c["code"] for c in report["checks"]} >= {"signature_valid", "redacted"}
+    assert {c["code"] for c in report["checks"]} >= {"signature_valid", "selectively_disclosed"}
+    assert report["view"] == "public"
+    groups = {g["group"]: g["state"] for g in report["coverage"]}
+    assert groups["goods"] == "shown_and_signed" and groups["importer"] == "withheld"
     assert main(["verify", str(full_doc), "--jwks", str(jwks), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert "digest_match" in {c["code"] for c in report["checks"]}
@@ -60,7 +63,7 @@ def test_tampering_is_detected(tmp_path, client, fleet, capsys):
     altered = tmp_path / "altered.json"
     altered.write_text(json.dumps(doc))
     assert main(["verify", str(altered), "--jwks", str(jwks)]) == 1
-    assert "digest_mismatch" in capsys.readouterr().out
+    assert "claims_mismatch" in capsys.readouterr().out
 
 
 def test_unknown_key_and_bad_input(tmp_path, client, fleet, capsys):
@@ -88,7 +91,11 @@ def test_saved_verification_answer_has_a_signed_status(tmp_path, client, fleet, 
     report = json.loads(capsys.readouterr().out)
     assert report["kind"] == "verification_response"
     codes = {c["check"]: c["code"] for c in report["checks"]}
-    assert codes == {"integrity": "signature_valid", "status": "cancelled"}
+    assert codes == {
+        "integrity": "signature_valid",
+        "document": "selectively_disclosed",
+        "status": "cancelled",
+    }
     assert report["subject"]["reason"] == "duplicate"
     # Editing the answer to claim "valid" is caught.
     data = json.loads(answer.read_text())

@@ -37,13 +37,23 @@ def test_page_headers_and_structure(client, fleet):
     assert '<meta name="viewport"' in html and "@media print" in html
     for check, code in [
         ("integrity", "signature_valid"),
+        ("legal", "not_certified"),
         ("status", "valid"),
-        ("issuer", "known_key"),
     ]:
         assert f'id="check-{check}" data-code="{code}"' in html
-    assert 'data-verdict="valid"' in html
+    # Not certified by an issuing body: the headline says what is true, not green.
+    assert 'data-verdict="not_certified"' in html and 'class="verdict info"' in html
+    assert "Data confirmed — not certified by an issuing body" in html
+    assert "on behalf of the exporter Guangzhou Pearl River Furniture" in html
     assert cert["number"] in html and cert["digest"] in html
     assert "Wooden living-room cabinets" in html and "940360" in html
+    # Country names in the page's language; the ISO codes only in `title`.
+    assert '<span title="VN">Vietnam</span>' in html and ">VN<" not in html
+    # No raw codes shown (they stay in the JSON and in data-code attributes).
+    text = re.sub(r"<[^>]+>", " ", html)
+    for raw in ["signature_valid", "not_certified", "known_key", "dc+sd-jwt"]:
+        assert raw not in text, raw
+    assert 'id="demo-band"' in html  # not configured for production
     # The form works without JavaScript: a plain POST to the page.
     assert re.search(r'<form id="unlock" method="post" action="/V/[^"]+"', html)
 
@@ -51,16 +61,17 @@ def test_page_headers_and_structure(client, fleet):
 @pytest.mark.parametrize(
     "accept,lang,word",
     [
-        ("vi-VN,vi;q=0.9,en;q=0.5", "vi", "Chính xác và còn hiệu lực"),
-        ("zh-CN,zh;q=0.9", "zh-Hans", "真实有效"),
-        ("th-TH", "th", "ถูกต้องและมีผลใช้บังคับ"),
-        ("id-ID,id;q=0.8", "id", "Asli dan berlaku"),
-        ("ms-MY", "ms", "Tulen dan sah"),
-        ("fr-FR,de;q=0.5", "en", "Genuine and valid"),
+        ("vi-VN,vi;q=0.9,en;q=0.5", "vi", "Đã được chứng nhận và còn hiệu lực"),
+        ("zh-CN,zh;q=0.9", "zh-Hans", "已认证且有效"),
+        ("th-TH", "th", "ได้รับการรับรองและมีผลใช้บังคับ"),
+        ("id-ID,id;q=0.8", "id", "Tersertifikasi dan berlaku"),
+        ("ms-MY", "ms", "Diperakui dan sah"),
+        ("fr-FR,de;q=0.5", "en", "Certified and valid"),
     ],
 )
 def test_language_from_accept_language(client, fleet, accept, lang, word):
     cert = fleet.issue()
+    fleet.endorse(cert)
     r, html = page(client, f"/v/{cert['public_id']}", {"Accept-Language": accept})
     assert r.headers["Content-Language"] == lang
     assert f'<html lang="{lang}">' in html and word in html
@@ -146,11 +157,41 @@ def test_page_etag(client, fleet):
     assert other_lang.status_code == 200
 
 
-def test_all_languages_have_every_text():
-    keys = set(i18n.TEXT["en"])
+@pytest.mark.parametrize(
+    "lang, statement",
+    [
+        ("en", "Endorsed electronically by General Administration of Customs"),
+        ("zh-Hans", "已由 General Administration of Customs"),
+        ("vi", "Đã được General Administration of Customs"),
+        ("th", "ได้รับการรับรองทางอิเล็กทรอนิกส์โดย General"),
+        ("id", "Disahkan secara elektronik oleh General"),
+        ("ms", "Diendorskan secara elektronik oleh General"),
+    ],
+)
+def test_three_statements_in_every_language(client, fleet, lang, statement):
+    endorsed = fleet.issue()
+    fleet.endorse(endorsed)
+    r, html = page(client, f"/v/{endorsed['public_id']}?lang={lang}")
+    assert 'class="verdict ok"' in html and 'data-verdict="certified_valid"' in html
+    assert statement in html
+    recorded = fleet.issue()
+    fleet.record_official(recorded)
+    _, html = page(client, f"/v/{recorded['public_id']}?lang={lang}")
+    assert 'data-verdict="recorded_valid"' in html and 'class="verdict info"' in html
+    assert "E26-4401-000777" in html and 'id="official-lookup"' in html
+
+
+def test_sandbox_certificate_is_never_green(client, fleet, ctx):
+    ctx.settings.environment = "production"
+    cert = fleet.issue(sandbox=True)
+    assert cert["sandbox"] is True and cert["links"]["print"]["sandbox"] is True
+    fleet.endorse(cert)  # even an endorsement does not make a sandbox certificate real
     for lang in i18n.LANGUAGES:
-        assert set(i18n.TEXT[lang]) == keys, lang
-        assert all(i18n.TEXT[lang][k].strip() for k in keys)
+        _, html = page(client, f"/v/{cert['public_id']}?lang={lang}")
+        assert 'id="sandbox-band"' in html and 'data-verdict="sandbox"' in html
+        assert 'class="verdict ok"' not in html and 'id="demo-band"' not in html
+    _, html = page(client, f"/v/{cert['public_id']}?lang=en")
+    assert html.count("SANDBOX — NOT A CERTIFICATE OF ORIGIN") >= 2
 
 
 def test_lookup_form_by_code_and_by_number(client, fleet, ctx, monkeypatch):

@@ -12,11 +12,12 @@ def _create(args) -> int:
     from ..auth import create_api_key
 
     ctx = load_service(args.data_dir, command="keys")
-    exporter, key, plain = create_api_key(ctx.store, args.exporter)
+    exporter, key, plain = create_api_key(ctx.store, args.exporter, sandbox=args.sandbox)
     out = {
         "exporter": exporter.name,
         "exporter_id": exporter.id,
         "key_id": key.key_id,
+        "sandbox": key.sandbox,
         "api_key": plain,
     }
     print(json.dumps(out, indent=2))
@@ -40,6 +41,7 @@ def _list(args) -> int:
             "key_id": k.key_id,
             "exporter": names.get(k.exporter_id, k.exporter_id),
             "ends_with": k.hint,
+            "sandbox": k.sandbox,
             "created_at": k.created_at,
             "revoked_at": k.revoked_at,
         }
@@ -65,6 +67,12 @@ def register(subparsers) -> None:
     sub = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     create = sub.add_parser("create", help="new API key for an exporter (created if new)")
     create.add_argument("--exporter", required=True, help="exporter name")
+    create.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="a sandbox key: its certificates are signed with the sandbox key set and marked "
+        "SANDBOX — NOT A CERTIFICATE OF ORIGIN everywhere (Odoo's Sandbox setting)",
+    )
     create.set_defaults(func=_create)
     listing = sub.add_parser("list", help="API keys (never the keys themselves)")
     listing.add_argument("--exporter", help="only this exporter's keys")

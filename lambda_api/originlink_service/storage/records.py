@@ -25,6 +25,8 @@ class ApiKey:
     hint: str
     created_at: str
     revoked_at: str | None = None
+    # A sandbox key issues sandbox certificates only (sandbox key set, SANDBOX on every view).
+    sandbox: bool = False
 
 
 @dataclass
@@ -39,7 +41,7 @@ class CertificateRecord:
     invoice_numbers: list[str]
     document: dict  # the certificate, JSON mode (decimals as strings)
     digest: str  # "sha256:<hex>" of the canonical JSON (RFC 8785)
-    jws: str  # compact JWS ES256 over the attestation claims (digest, exporter, time)
+    jws: str  # the issuer-signed JWT of `sd_jwt` (before SD-JWT: a JWS over the digest)
     kid: str
     created_at: str
     updated_at: str
@@ -58,6 +60,9 @@ class CertificateRecord:
     # Where the certificate goes and how (docs/customs.md): {"destination", "mode", ...},
     # decided at issue from the destinations' configuration.
     customs: dict | None = None
+    # The one SD-JWT issuance (`dc+sd-jwt`): the signed JWT with every field's disclosure; each
+    # public view presents a subset (originlink.credentials.views). None: signed before it.
+    sd_jwt: str | None = None
 
     def to_dict(self) -> dict:
         # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every

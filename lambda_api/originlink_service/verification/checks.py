@@ -1,13 +1,14 @@
-"""The three checks of a certificate, kept apart (as TradeTrust does) and each with a stable
-reason code — integrity, status, issuer — plus what each audience may see.
+"""The checks of a certificate, kept apart (as TradeTrust does), each with a stable reason
+code, and what each audience may see:
 
-integrity: signature_valid | signature_invalid | unknown_key | digest_mismatch
+integrity: signature_valid | signature_invalid | unknown_key | digest_mismatch — the service's
+           SD-JWT over the exact data the exporter submitted (its key and key status)
+legal:     originlink.credentials.legal — who legally certified it, and whether that was
+           verified (the issuing body's own signature) or only recorded by the exporter
 status:    valid | cancelled | replaced | expired | rejected   (+ customs state, date, reason)
-issuer:    the legal certifier the document names, and the service key that signed it
 
-The verdict is `valid` only if every check passes. Results are cached per certificate version
-and day (a record's version changes with every event, and expiry moves with the date), so a
-repeat verification costs one indexed read.
+Results are cached per certificate version and day (a record's version changes with every
+event, and expiry moves with the date), so a repeat verification costs one indexed read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import rfc8785
 
 from originlink.links import page_path, verify_path
 from originlink.links.access import access_code_is_valid
-from originlink.model import parse_certificate, public_view
 from originlink.states import VERIFIES_AS_VALID
 
 from .. import lifecycle
@@ -59,23 +59,36 @@ class LruCache:
 
 
 class JwksCache:
-    """The key ring's JWKS, re-read at most every `ttl` seconds (the local key ring reads every
-    key file on each call). Keys are never removed, only added, so a short TTL is safe."""
+    """A key ring's JWKS, re-read at most every `ttl` seconds (the local key ring reads every
+    key file on each call). Keys are never removed, only added, so a stale copy can only lack a
+    key: asking for a key id it lacks re-reads the ring at once, so a rotation by another
+    worker is never answered "unknown key". (The key ids asked for come from stored records,
+    never from requests, so a miss cannot be provoked at will.)"""
 
-    def __init__(self, ttl: float = 30.0):
-        self.ttl = ttl
-        self._value: tuple[float, object, dict] | None = None
+    def __init__(self, ttl: float = 30.0, miss_interval: float = 0.0):
+        self.ttl, self.miss_interval = ttl, miss_interval
+        self._values: dict[int, tuple[float, object, dict]] = {}
+        self._lock = threading.Lock()
 
-    def get(self, keyring) -> dict:
-        cached = self._value
+    def get(self, keyring, kid: str | None = None) -> dict:
         now = time.monotonic()
-        if cached is None or cached[1] is not keyring or now - cached[0] > self.ttl:
-            keys = keyring.keys()
-            jwks = {"keys": [{k: v for k, v in j.items() if k != "status"} for j in keys]}
-            status = {j["kid"]: j.get("status", "active") for j in keys}
-            self._value = (now, keyring, {"jwks": jwks, "status": status})
-            return self._value[2]
-        return cached[2]
+        cached = self._values.get(id(keyring))
+        fresh = cached is not None and cached[1] is keyring and now - cached[0] <= self.ttl
+        if fresh and (kid is None or kid in cached[2]["status"]):
+            return cached[2]
+        if fresh and now - cached[0] < self.miss_interval:
+            return cached[2]  # just re-read: the key is really not there (yet)
+        keys = keyring.keys()
+        jwks = {"keys": [{k: v for k, v in j.items() if k != "status"} for j in keys]}
+        status = {j["kid"]: j.get("status", "active") for j in keys}
+        value = {"jwks": jwks, "status": status}
+        with self._lock:
+            self._values[id(keyring)] = (now, keyring, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
 
 
 def document_digest(document: dict) -> str:
@@ -84,29 +97,73 @@ def document_digest(document: dict) -> str:
     return "sha256:" + hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 
-def check_integrity(record, jwks: dict) -> dict:
-    from originlink.signing import JwsError, verify_jws
+ATTESTS = (
+    "this exact data was submitted by the authenticated exporter named here and has not "
+    "changed since; it is not, by itself, a legal certification of origin"
+)
 
-    result = {"ok": False, "digest": record.digest, "alg": "ES256", "kid": record.kid}
+
+def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | None]:
+    """The service's signature over the whole certificate (its SD-JWT issuance with every
+    disclosure), and that the stored document is exactly what was signed. Returns the check
+    and the signed claims (None when it does not verify)."""
+    from originlink.credentials import sdjwt, views
+
+    result = {
+        "ok": False,
+        "digest": record.digest,
+        "alg": "ES256",
+        "format": views.TYP,
+        "kid": record.kid,
+        "key_status": info["status"].get(record.kid),
+        "signed_by": signed_by,
+        "attests": ATTESTS,
+    }
+    if not record.sd_jwt:
+        result.update(code="signature_invalid", detail="no SD-JWT issuance")
+        return result, None
     try:
-        claims = verify_jws(record.jws, jwks)
-    except JwsError as exc:
-        unknown = "unknown key" in str(exc)
-        result.update(code="unknown_key" if unknown else "signature_invalid", detail=str(exc))
-        return result
-    recomputed = document_digest(record.document)
+        verified = sdjwt.verify(record.sd_jwt, info["jwks"], typ=views.TYPES)
+    except sdjwt.SdJwtError as exc:
+        code = "unknown_key" if exc.code == "unknown_key" else "signature_invalid"
+        result.update(code=code, detail=str(exc))
+        return result, None
+    claims = verified.claims
+    recomputed = document_digest(claims.get("certificate") or {})
     if not (
-        claims.get("digest") == record.digest == recomputed
+        claims.get("digest") == record.digest == recomputed == document_digest(record.document)
         and claims.get("public_id") == record.public_id
         and claims.get("number") == record.number
+        and bool(claims.get("sandbox")) == bool(record.sandbox)
     ):
         result.update(
             code="digest_mismatch",
             detail="the stored document does not hash to the signed digest",
         )
-        return result
-    result.update(ok=True, code=SIGNATURE_VALID, signed_at=claims.get("iat"))
-    return result
+        return result, None
+    result.update(
+        ok=True,
+        code=SIGNATURE_VALID,
+        signed_at=claims.get("iat"),
+        submitted_by=(claims.get("submitted_by") or {}).get("name"),
+    )
+    return result, claims
+
+
+def legacy_integrity(record, jwks: dict) -> bool:
+    """A record signed before SD-JWT (a JWS over digest, id and number): whether that
+    signature holds and the stored document hashes to its digest."""
+    from originlink.signing import JwsError, verify_jws
+
+    try:
+        claims = verify_jws(record.jws, jwks)
+    except JwsError:
+        return False
+    return (
+        claims.get("digest") == record.digest == document_digest(record.document)
+        and claims.get("public_id") == record.public_id
+        and claims.get("number") == record.number
+    )
 
 
 def _last_event(events, state: str):
@@ -170,43 +227,6 @@ def check_status(record, events, valid_until: date, today: date, replacement) ->
         }
     # received (not signed yet) or a state this verifier does not know: never "valid".
     return {"ok": False, "code": "not_issued", "since": record.updated_at, "reason": None}
-
-
-def check_issuer(public: dict, record, settings_issuer: str, key_status: dict) -> dict:
-    return {
-        "ok": record.kid in key_status,
-        "code": "known_key" if record.kid in key_status else "unknown_key",
-        "certifier": public["issuer"],
-        "signed_by": settings_issuer,
-        "kid": record.kid,
-        "key_status": key_status.get(record.kid),
-        "attests": "this exact data was submitted by the authenticated exporter and has not "
-        "changed since",
-    }
-
-
-# --- what each audience sees -------------------------------------------------------------
-
-
-def public_certificate(record) -> tuple[dict, date]:
-    """The public view (originlink.model.public_view lists what is shown) with the document
-    hash, and the validity end date (Art 3.16)."""
-    cert = parse_certificate(record.document)
-    view = public_view(cert)
-    view["document_hash"] = record.digest
-    return view, cert.valid_until
-
-
-def full_certificate(record, *, include_evidence: bool) -> dict:
-    """Everything the access code unlocks: quantities, values, invoices, addresses, producers.
-    Origin evidence (supplier costs) stays with the exporter and customs unless
-    `include_evidence` (the owning exporter's key)."""
-    doc = dict(record.document)
-    if not include_evidence:
-        doc["goods_items"] = [
-            {k: v for k, v in item.items() if k != "evidence"} for item in doc["goods_items"]
-        ]
-    return doc
 
 
 def access_code_matches(record, code: str | None) -> bool:

@@ -1,10 +1,19 @@
 """Page translations: English, Simplified Chinese, Vietnamese, Thai, Indonesian, Malay.
 
 Chosen by `?lang=` first, then `Accept-Language` (RFC 9110 quality values), then English.
-Machine answers (JSON) keep stable English codes; only the page is translated.
+Machine answers (JSON) keep stable English codes; only the page is translated. The page's
+words are gettext catalogues (`locale/<lang>/LC_MESSAGES/messages.po`, Babel): extracted
+from the templates and `pages.py` with `pybabel extract` (lambda_api/babel.cfg), one `.po`
+per language, compiled at build; `tests/verification/test_i18n.py` fails on any language
+that lacks a message.
 """
 
 from __future__ import annotations
+
+import gettext
+import io
+from functools import cache, lru_cache
+from pathlib import Path
 
 LANGUAGES = {  # code -> name in its own language (for the switcher)
     "en": "English",
@@ -63,410 +72,44 @@ def choose(query_lang: str | None, accept_language: str | None) -> str:
     return min(choices)[2] if choices else DEFAULT
 
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Certificate of origin verification",
-        "genuine_valid": "Genuine and valid",
-        "not_valid": "Not valid",
-        "not_found_title": "Certificate not found",
-        "not_found_text": "No certificate matches this link or code. Check that you typed it "
-        "exactly as printed, or ask the exporter for a new link.",
-        "integrity": "Integrity",
-        "status": "Status",
-        "issuer": "Issuer",
-        "signature_valid": "Signature valid; the document has not changed since it was signed.",
-        "signature_invalid": "Signature does not verify: this document may have been altered.",
-        "digest_mismatch": "The document does not match its signed hash: it may have been altered.",
-        "unknown_key": "Signed with a key this service does not publish.",
-        "document_hash": "Document hash",
-        "status_valid": "Valid",
-        "status_cancelled": "Cancelled",
-        "status_replaced": "Replaced by another certificate",
-        "status_expired": "Expired",
-        "status_rejected": "Rejected by customs",
-        "since": "Since",
-        "reason": "Reason",
-        "replacement": "See the replacement certificate",
-        "valid_until": "Valid until",
-        "customs": "Customs",
-        "signed_by": "Signed by",
-        "key_id": "Key",
-        "certified_by": "Certified by",
-        "approved_exporter": "Approved exporter (declaration of origin)",
-        "attestation": "The service signature proves this exact data was submitted by the "
-        "exporter and has not changed since; the legal certifier is named above.",
-        "certificate": "Certificate",
-        "number": "Number",
-        "issue_date": "Issue date",
-        "exporter": "Exporter",
-        "importing_country": "Importing country",
-        "goods": "Goods",
-        "item": "Item",
-        "description": "Description",
-        "hs_code": "HS code",
-        "origin_criterion": "Origin criterion",
-        "country_of_origin": "RCEP country of origin",
-        "quantity": "Quantity",
-        "fob": "FOB value",
-        "invoices": "Invoices",
-        "importer": "Importer / consignee",
-        "producer": "Producer",
-        "full_view": "Full certificate",
-        "access_code": "Access code",
-        "access_code_help": "Enter the access code printed on the certificate to see "
-        "quantities, values, invoices and addresses.",
-        "show_full": "Show full certificate",
-        "access_code_wrong": "This access code is not correct.",
-        "language": "Language",
-        "print": "Print",
-        "download_json": "Download (JSON)",
-        "credential": "Verifiable credential",
-        "checked_at": "Checked at",
-        "lookup_title": "Check a certificate",
-        "lookup_code": "Verification code (printed under the QR code)",
-        "lookup_or": "or, with the certificate number and an invoice number",
-        "lookup_number": "Certificate number",
-        "lookup_invoice": "Invoice number",
-        "lookup_submit": "Check",
-        "lookup_code_invalid": "This code is not valid: check each character "
-        "(its last character is a check character).",
-        "lookup_several": "Several certificates match:",
-    },
-    "zh-Hans": {
-        "title": "原产地证书核验",
-        "genuine_valid": "真实有效",
-        "not_valid": "无效",
-        "not_found_title": "未找到证书",
-        "not_found_text": "没有与此链接或代码匹配的证书。请确认输入与印刷内容完全一致，"
-        "或向出口商索取新的链接。",
-        "integrity": "完整性",
-        "status": "状态",
-        "issuer": "签发方",
-        "signature_valid": "签名有效；文件自签署以来未被更改。",
-        "signature_invalid": "签名验证失败：此文件可能已被篡改。",
-        "digest_mismatch": "文件与其签名哈希不符：可能已被篡改。",
-        "unknown_key": "签名所用密钥不在本服务公布的密钥中。",
-        "document_hash": "文件哈希",
-        "status_valid": "有效",
-        "status_cancelled": "已撤销",
-        "status_replaced": "已被另一份证书替换",
-        "status_expired": "已过期",
-        "status_rejected": "被海关拒绝",
-        "since": "自",
-        "reason": "原因",
-        "replacement": "查看替换证书",
-        "valid_until": "有效期至",
-        "customs": "海关",
-        "signed_by": "签名方",
-        "key_id": "密钥",
-        "certified_by": "签证机构",
-        "approved_exporter": "经核准出口商（原产地声明）",
-        "attestation": "服务签名证明这些数据确由出口商提交且此后未被更改；法定签证方见上。",
-        "certificate": "证书",
-        "number": "编号",
-        "issue_date": "签发日期",
-        "exporter": "出口商",
-        "importing_country": "进口国",
-        "goods": "货物",
-        "item": "项",
-        "description": "货物描述",
-        "hs_code": "HS编码",
-        "origin_criterion": "原产地标准",
-        "country_of_origin": "RCEP原产国",
-        "quantity": "数量",
-        "fob": "FOB价值",
-        "invoices": "发票",
-        "importer": "进口商／收货人",
-        "producer": "生产商",
-        "full_view": "完整证书",
-        "access_code": "访问码",
-        "access_code_help": "输入证书上印刷的访问码，以查看数量、价值、发票和地址。",
-        "show_full": "显示完整证书",
-        "access_code_wrong": "访问码不正确。",
-        "language": "语言",
-        "print": "打印",
-        "download_json": "下载（JSON）",
-        "credential": "可验证凭证",
-        "checked_at": "核验时间",
-        "lookup_title": "核验证书",
-        "lookup_code": "核验码（印在二维码下方）",
-        "lookup_or": "或使用证书编号和发票号码",
-        "lookup_number": "证书编号",
-        "lookup_invoice": "发票号码",
-        "lookup_submit": "核验",
-        "lookup_code_invalid": "此核验码无效：请逐个检查字符（最后一位是校验字符）。",
-        "lookup_several": "有多份证书匹配：",
-    },
-    "vi": {
-        "title": "Xác minh giấy chứng nhận xuất xứ",
-        "genuine_valid": "Chính xác và còn hiệu lực",
-        "not_valid": "Không hợp lệ",
-        "not_found_title": "Không tìm thấy giấy chứng nhận",
-        "not_found_text": "Không có giấy chứng nhận nào khớp với liên kết hoặc mã này. Hãy kiểm "
-        "tra bạn đã nhập đúng như bản in, hoặc đề nghị nhà xuất khẩu gửi liên kết mới.",
-        "integrity": "Tính toàn vẹn",
-        "status": "Tình trạng",
-        "issuer": "Bên phát hành",
-        "signature_valid": "Chữ ký hợp lệ; tài liệu không thay đổi kể từ khi được ký.",
-        "signature_invalid": "Chữ ký không hợp lệ: tài liệu có thể đã bị sửa đổi.",
-        "digest_mismatch": "Tài liệu không khớp với mã băm đã ký: có thể đã bị sửa đổi.",
-        "unknown_key": "Được ký bằng khóa mà dịch vụ này không công bố.",
-        "document_hash": "Mã băm tài liệu",
-        "status_valid": "Còn hiệu lực",
-        "status_cancelled": "Đã hủy",
-        "status_replaced": "Đã được thay thế bằng giấy chứng nhận khác",
-        "status_expired": "Đã hết hạn",
-        "status_rejected": "Bị hải quan từ chối",
-        "since": "Từ",
-        "reason": "Lý do",
-        "replacement": "Xem giấy chứng nhận thay thế",
-        "valid_until": "Có hiệu lực đến",
-        "customs": "Hải quan",
-        "signed_by": "Ký bởi",
-        "key_id": "Khóa",
-        "certified_by": "Cơ quan cấp",
-        "approved_exporter": "Nhà xuất khẩu đủ điều kiện (tờ khai xuất xứ)",
-        "attestation": "Chữ ký của dịch vụ chứng minh chính dữ liệu này do nhà xuất khẩu gửi và "
-        "không thay đổi từ đó; cơ quan chứng nhận hợp pháp được nêu ở trên.",
-        "certificate": "Giấy chứng nhận",
-        "number": "Số",
-        "issue_date": "Ngày cấp",
-        "exporter": "Nhà xuất khẩu",
-        "importing_country": "Nước nhập khẩu",
-        "goods": "Hàng hóa",
-        "item": "Mục",
-        "description": "Mô tả",
-        "hs_code": "Mã HS",
-        "origin_criterion": "Tiêu chí xuất xứ",
-        "country_of_origin": "Nước xuất xứ RCEP",
-        "quantity": "Số lượng",
-        "fob": "Trị giá FOB",
-        "invoices": "Hóa đơn",
-        "importer": "Nhà nhập khẩu / người nhận hàng",
-        "producer": "Nhà sản xuất",
-        "full_view": "Giấy chứng nhận đầy đủ",
-        "access_code": "Mã truy cập",
-        "access_code_help": "Nhập mã truy cập in trên giấy chứng nhận để xem số lượng, trị giá, "
-        "hóa đơn và địa chỉ.",
-        "show_full": "Xem giấy chứng nhận đầy đủ",
-        "access_code_wrong": "Mã truy cập không đúng.",
-        "language": "Ngôn ngữ",
-        "print": "In",
-        "download_json": "Tải xuống (JSON)",
-        "credential": "Chứng nhận có thể xác minh",
-        "checked_at": "Kiểm tra lúc",
-        "lookup_title": "Kiểm tra giấy chứng nhận",
-        "lookup_code": "Mã xác minh (in dưới mã QR)",
-        "lookup_or": "hoặc dùng số giấy chứng nhận và số hóa đơn",
-        "lookup_number": "Số giấy chứng nhận",
-        "lookup_invoice": "Số hóa đơn",
-        "lookup_submit": "Kiểm tra",
-        "lookup_code_invalid": "Mã này không hợp lệ: hãy kiểm tra từng ký tự (ký tự cuối là ký tự "
-        "kiểm tra).",
-        "lookup_several": "Có nhiều giấy chứng nhận khớp:",
-    },
-    "th": {
-        "title": "การตรวจสอบหนังสือรับรองถิ่นกำเนิดสินค้า",
-        "genuine_valid": "ถูกต้องและมีผลใช้บังคับ",
-        "not_valid": "ไม่มีผลใช้บังคับ",
-        "not_found_title": "ไม่พบหนังสือรับรอง",
-        "not_found_text": "ไม่มีหนังสือรับรองที่ตรงกับลิงก์หรือรหัสนี้ โปรดตรวจสอบว่าพิมพ์ตรงตามที่"
-        "พิมพ์ไว้ หรือขอลิงก์ใหม่จากผู้ส่งออก",
-        "integrity": "ความครบถ้วนของเอกสาร",
-        "status": "สถานะ",
-        "issuer": "ผู้ออก",
-        "signature_valid": "ลายมือชื่อถูกต้อง เอกสารไม่มีการเปลี่ยนแปลงตั้งแต่ลงนาม",
-        "signature_invalid": "ลายมือชื่อไม่ถูกต้อง เอกสารอาจถูกแก้ไข",
-        "digest_mismatch": "เอกสารไม่ตรงกับค่าแฮชที่ลงนามไว้ อาจถูกแก้ไข",
-        "unknown_key": "ลงนามด้วยกุญแจที่บริการนี้ไม่ได้เผยแพร่",
-        "document_hash": "ค่าแฮชของเอกสาร",
-        "status_valid": "มีผลใช้บังคับ",
-        "status_cancelled": "ถูกยกเลิก",
-        "status_replaced": "ถูกแทนที่ด้วยหนังสือรับรองฉบับอื่น",
-        "status_expired": "หมดอายุ",
-        "status_rejected": "ถูกศุลกากรปฏิเสธ",
-        "since": "ตั้งแต่",
-        "reason": "เหตุผล",
-        "replacement": "ดูหนังสือรับรองฉบับแทน",
-        "valid_until": "ใช้ได้ถึง",
-        "customs": "ศุลกากร",
-        "signed_by": "ลงนามโดย",
-        "key_id": "กุญแจ",
-        "certified_by": "ผู้รับรอง",
-        "approved_exporter": "ผู้ส่งออกที่ได้รับอนุมัติ (คำรับรองถิ่นกำเนิดสินค้า)",
-        "attestation": "ลายมือชื่อของบริการพิสูจน์ว่าข้อมูลนี้ผู้ส่งออกเป็นผู้ยื่นและไม่มีการ"
-        "เปลี่ยนแปลง ผู้รับรองตามกฎหมายระบุไว้ข้างต้น",
-        "certificate": "หนังสือรับรอง",
-        "number": "เลขที่",
-        "issue_date": "วันที่ออก",
-        "exporter": "ผู้ส่งออก",
-        "importing_country": "ประเทศผู้นำเข้า",
-        "goods": "สินค้า",
-        "item": "รายการ",
-        "description": "รายละเอียด",
-        "hs_code": "พิกัด HS",
-        "origin_criterion": "เกณฑ์ถิ่นกำเนิด",
-        "country_of_origin": "ประเทศถิ่นกำเนิด RCEP",
-        "quantity": "ปริมาณ",
-        "fob": "มูลค่า FOB",
-        "invoices": "ใบกำกับสินค้า",
-        "importer": "ผู้นำเข้า / ผู้รับสินค้า",
-        "producer": "ผู้ผลิต",
-        "full_view": "หนังสือรับรองฉบับเต็ม",
-        "access_code": "รหัสเข้าถึง",
-        "access_code_help": "กรอกรหัสเข้าถึงที่พิมพ์บนหนังสือรับรองเพื่อดูปริมาณ มูลค่า ใบกำกับสินค้า และที่อยู่",
-        "show_full": "แสดงฉบับเต็ม",
-        "access_code_wrong": "รหัสเข้าถึงไม่ถูกต้อง",
-        "language": "ภาษา",
-        "print": "พิมพ์",
-        "download_json": "ดาวน์โหลด (JSON)",
-        "credential": "ข้อมูลรับรองที่ตรวจสอบได้",
-        "checked_at": "ตรวจสอบเมื่อ",
-        "lookup_title": "ตรวจสอบหนังสือรับรอง",
-        "lookup_code": "รหัสตรวจสอบ (พิมพ์ใต้คิวอาร์โค้ด)",
-        "lookup_or": "หรือใช้เลขที่หนังสือรับรองและเลขที่ใบกำกับสินค้า",
-        "lookup_number": "เลขที่หนังสือรับรอง",
-        "lookup_invoice": "เลขที่ใบกำกับสินค้า",
-        "lookup_submit": "ตรวจสอบ",
-        "lookup_code_invalid": "รหัสนี้ไม่ถูกต้อง โปรดตรวจสอบทีละตัวอักษร (ตัวสุดท้ายเป็นอักขระตรวจสอบ)",
-        "lookup_several": "มีหนังสือรับรองหลายฉบับที่ตรงกัน:",
-    },
-    "id": {
-        "title": "Verifikasi surat keterangan asal",
-        "genuine_valid": "Asli dan berlaku",
-        "not_valid": "Tidak berlaku",
-        "not_found_title": "Sertifikat tidak ditemukan",
-        "not_found_text": "Tidak ada sertifikat yang cocok dengan tautan atau kode ini. Periksa "
-        "bahwa Anda mengetiknya persis seperti tercetak, atau minta tautan baru kepada eksportir.",
-        "integrity": "Keutuhan",
-        "status": "Status",
-        "issuer": "Penerbit",
-        "signature_valid": "Tanda tangan sah; dokumen tidak berubah sejak ditandatangani.",
-        "signature_invalid": "Tanda tangan tidak sah: dokumen ini mungkin telah diubah.",
-        "digest_mismatch": "Dokumen tidak cocok dengan hash yang ditandatangani: mungkin telah "
-        "diubah.",
-        "unknown_key": "Ditandatangani dengan kunci yang tidak dipublikasikan layanan ini.",
-        "document_hash": "Hash dokumen",
-        "status_valid": "Berlaku",
-        "status_cancelled": "Dibatalkan",
-        "status_replaced": "Diganti dengan sertifikat lain",
-        "status_expired": "Kedaluwarsa",
-        "status_rejected": "Ditolak oleh bea cukai",
-        "since": "Sejak",
-        "reason": "Alasan",
-        "replacement": "Lihat sertifikat pengganti",
-        "valid_until": "Berlaku sampai",
-        "customs": "Bea cukai",
-        "signed_by": "Ditandatangani oleh",
-        "key_id": "Kunci",
-        "certified_by": "Disertifikasi oleh",
-        "approved_exporter": "Eksportir bersertifikat (deklarasi asal)",
-        "attestation": "Tanda tangan layanan membuktikan data ini dikirim oleh eksportir dan "
-        "tidak berubah sejak itu; penerbit resmi disebutkan di atas.",
-        "certificate": "Sertifikat",
-        "number": "Nomor",
-        "issue_date": "Tanggal terbit",
-        "exporter": "Eksportir",
-        "importing_country": "Negara pengimpor",
-        "goods": "Barang",
-        "item": "Pos",
-        "description": "Uraian",
-        "hs_code": "Kode HS",
-        "origin_criterion": "Kriteria asal",
-        "country_of_origin": "Negara asal RCEP",
-        "quantity": "Jumlah",
-        "fob": "Nilai FOB",
-        "invoices": "Faktur",
-        "importer": "Importir / penerima",
-        "producer": "Produsen",
-        "full_view": "Sertifikat lengkap",
-        "access_code": "Kode akses",
-        "access_code_help": "Masukkan kode akses yang tercetak pada sertifikat untuk melihat "
-        "jumlah, nilai, faktur, dan alamat.",
-        "show_full": "Tampilkan sertifikat lengkap",
-        "access_code_wrong": "Kode akses tidak benar.",
-        "language": "Bahasa",
-        "print": "Cetak",
-        "download_json": "Unduh (JSON)",
-        "credential": "Kredensial terverifikasi",
-        "checked_at": "Diperiksa pada",
-        "lookup_title": "Periksa sertifikat",
-        "lookup_code": "Kode verifikasi (tercetak di bawah kode QR)",
-        "lookup_or": "atau dengan nomor sertifikat dan nomor faktur",
-        "lookup_number": "Nomor sertifikat",
-        "lookup_invoice": "Nomor faktur",
-        "lookup_submit": "Periksa",
-        "lookup_code_invalid": "Kode ini tidak sah: periksa setiap karakter "
-        "(karakter terakhir adalah karakter pemeriksa).",
-        "lookup_several": "Beberapa sertifikat cocok:",
-    },
-    "ms": {
-        "title": "Pengesahan sijil asal",
-        "genuine_valid": "Tulen dan sah",
-        "not_valid": "Tidak sah",
-        "not_found_title": "Sijil tidak dijumpai",
-        "not_found_text": "Tiada sijil yang sepadan dengan pautan atau kod ini. Pastikan anda "
-        "menaipnya tepat seperti yang dicetak, atau minta pautan baharu daripada pengeksport.",
-        "integrity": "Integriti",
-        "status": "Status",
-        "issuer": "Pengeluar",
-        "signature_valid": "Tandatangan sah; dokumen tidak berubah sejak ditandatangani.",
-        "signature_invalid": "Tandatangan tidak sah: dokumen ini mungkin telah diubah.",
-        "digest_mismatch": "Dokumen tidak sepadan dengan cincangan yang ditandatangani: "
-        "mungkin telah diubah.",
-        "unknown_key": "Ditandatangani dengan kunci yang tidak diterbitkan oleh perkhidmatan ini.",
-        "document_hash": "Cincangan dokumen",
-        "status_valid": "Sah",
-        "status_cancelled": "Dibatalkan",
-        "status_replaced": "Digantikan oleh sijil lain",
-        "status_expired": "Tamat tempoh",
-        "status_rejected": "Ditolak oleh kastam",
-        "since": "Sejak",
-        "reason": "Sebab",
-        "replacement": "Lihat sijil pengganti",
-        "valid_until": "Sah sehingga",
-        "customs": "Kastam",
-        "signed_by": "Ditandatangani oleh",
-        "key_id": "Kunci",
-        "certified_by": "Diperakui oleh",
-        "approved_exporter": "Pengeksport yang diluluskan (akuan asal)",
-        "attestation": "Tandatangan perkhidmatan membuktikan data ini dihantar oleh pengeksport "
-        "dan tidak berubah sejak itu; pemerakui sah dinyatakan di atas.",
-        "certificate": "Sijil",
-        "number": "Nombor",
-        "issue_date": "Tarikh dikeluarkan",
-        "exporter": "Pengeksport",
-        "importing_country": "Negara pengimport",
-        "goods": "Barangan",
-        "item": "Butiran",
-        "description": "Perihal",
-        "hs_code": "Kod HS",
-        "origin_criterion": "Kriteria asal",
-        "country_of_origin": "Negara asal RCEP",
-        "quantity": "Kuantiti",
-        "fob": "Nilai FOB",
-        "invoices": "Invois",
-        "importer": "Pengimport / penerima",
-        "producer": "Pengeluar barangan",
-        "full_view": "Sijil penuh",
-        "access_code": "Kod akses",
-        "access_code_help": "Masukkan kod akses yang dicetak pada sijil untuk melihat kuantiti, "
-        "nilai, invois dan alamat.",
-        "show_full": "Papar sijil penuh",
-        "access_code_wrong": "Kod akses tidak betul.",
-        "language": "Bahasa",
-        "print": "Cetak",
-        "download_json": "Muat turun (JSON)",
-        "credential": "Kelayakan boleh disahkan",
-        "checked_at": "Disemak pada",
-        "lookup_title": "Semak sijil",
-        "lookup_code": "Kod pengesahan (dicetak di bawah kod QR)",
-        "lookup_or": "atau dengan nombor sijil dan nombor invois",
-        "lookup_number": "Nombor sijil",
-        "lookup_invoice": "Nombor invois",
-        "lookup_submit": "Semak",
-        "lookup_code_invalid": "Kod ini tidak sah: semak setiap aksara "
-        "(aksara terakhir ialah aksara semakan).",
-        "lookup_several": "Beberapa sijil sepadan:",
-    },
-}
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+# Our language tags -> the catalogue's directory (gettext's locale naming).
+CATALOGUE = {"zh-Hans": "zh_Hans", "vi": "vi", "th": "th", "id": "id", "ms": "ms"}
+BABEL_LOCALE = {"en": "en", "zh-Hans": "zh_Hans", "vi": "vi", "th": "th", "id": "id", "ms": "ms"}
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """The page's gettext catalogue for a language (English is the source: no catalogue).
+    Catalogues are compiled at build (`make install`, `make package`: `pybabel compile`);
+    a checkout without compiled ones compiles the `.po` in memory, never falls back to
+    English silently."""
+    if lang not in CATALOGUE:
+        return gettext.NullTranslations()
+    directory = LOCALE_DIR / CATALOGUE[lang] / "LC_MESSAGES"
+    mo, po = directory / f"{DOMAIN}.mo", directory / f"{DOMAIN}.po"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return gettext.GNUTranslations(fh)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=CATALOGUE[lang])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=2048)
+def country_name(code: str | None, lang: str) -> str:
+    """A country's name in the page's language (CLDR, through Babel); the ISO code stays in
+    the JSON and in the element's `title`."""
+    if not code:
+        return ""
+    from babel import Locale
+
+    names = Locale.parse(BABEL_LOCALE.get(lang, "en")).territories
+    return names.get(code.upper()) or code

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from originlink.links import group
 
+from ..settings import context
 from . import checks, i18n
 
 FRAGMENT_SCRIPT = (
@@ -38,48 +39,95 @@ PAGE_HEADERS = {
     ),
 }
 
-_env = Environment(
-    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+def _environment(lang: str) -> Environment:
+    """One jinja2 environment per language, its gettext catalogue installed (thread-safe: no
+    per-request switching)."""
+    env = Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    return env
+
+
+_envs = {lang: _environment(lang) for lang in i18n.LANGUAGES}
 _qr = checks.LruCache(2048)
-_not_found: dict[str, str] = {}
+_not_found: dict[tuple, str] = {}
+
+
+def N_(text: str) -> str:
+    """Marks a message for extraction (pybabel); translated where it is shown."""
+    return text
+
+
+# Status and customs codes stay in the JSON and in `data-code`/`title`; people read these.
+STATUS_LABELS = {
+    "valid": N_("Valid"),
+    "cancelled": N_("Cancelled"),
+    "replaced": N_("Replaced by another certificate"),
+    "expired": N_("Expired"),
+    "rejected": N_("Rejected by customs"),
+    "not_issued": N_("Not issued yet"),
+}
+CUSTOMS_LABELS = {
+    "forwarded": N_("Forwarded to the destination customs"),
+    "acknowledged": N_("Received by the destination customs"),
+    "accepted": N_("Accepted by the destination customs"),
+    "query": N_("Query from the destination customs"),
+    "rejected": N_("Rejected by customs"),
+    "utilised": N_("Utilised at destination"),
+}
 
 
 def _common(lang: str) -> dict:
+    gettext = i18n.translations(lang).gettext
     return {
         "lang": lang,
-        "t": i18n.TEXT[lang],
         "languages": i18n.LANGUAGES,
         "script": FRAGMENT_SCRIPT,
+        "production": context().settings.production,
+        "country": lambda code: i18n.country_name(code, lang),
+        "status_label": lambda code: (
+            gettext(STATUS_LABELS[code]) if code in STATUS_LABELS else code
+        ),
+        "customs_label": lambda code: (
+            gettext(CUSTOMS_LABELS[code]) if code in CUSTOMS_LABELS else code
+        ),
     }
 
 
 def not_found(lang: str) -> str:
     """One page for every miss, whatever the reason (cached per language)."""
-    html = _not_found.get(lang)
+    key = (lang, context().settings.production)
+    html = _not_found.get(key)
     if html is None:
-        html = _env.get_template("not_found.html").render(**_common(lang))
-        _not_found[lang] = html
+        html = _envs[lang].get_template("not_found.html").render(**_common(lang))
+        _not_found[key] = html
     return html
 
 
 def lookup_page(lang: str, **values) -> str:
     defaults = {"code": "", "number": "", "invoice": "", "code_invalid": False, "matches": []}
-    return _env.get_template("lookup.html").render(**_common(lang), **{**defaults, **values})
+    return _envs[lang].get_template("lookup.html").render(**_common(lang), **{**defaults, **values})
 
 
 def render_page(result, lang: str, *, full: dict | None, code_wrong: bool) -> str:
     body = result.body
-    return _env.get_template("page.html").render(
-        **_common(lang),
-        v=body,
-        c=body["certificate"],
-        full=full,
-        code_wrong=code_wrong,
-        grouped_code=group(body["code"]),
+    return (
+        _envs[lang]
+        .get_template("page.html")
+        .render(
+            **_common(lang),
+            v=body,
+            c=body["certificate"],
+            full=full,
+            code_wrong=code_wrong,
+            grouped_code=group(body["code"]),
+        )
     )
 
 

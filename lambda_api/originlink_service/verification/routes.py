@@ -24,6 +24,7 @@ from . import i18n, pages, verifier
 verification = Blueprint(__name__)
 
 MAX_BULK = 100
+VIEW_OF = {"owner": "full", "code": "code", "public": "public"}  # who asks -> what they see
 JSON_STATUS_CACHE = "public, max-age=0, must-revalidate"  # always revalidated: cheap 304s
 IMMUTABLE = "public, max-age=31536000, immutable"
 PRIVATE = "private, no-store"
@@ -102,8 +103,8 @@ def verify_one(public_id):
         raise _not_found_problem()
     access = _access(result.record)
     if access in {"owner", "code"}:
-        body = verifier.full_body(result, include_evidence=access == "owner")
-        return _json(json.dumps(body, ensure_ascii=False), headers={"Cache-Control": PRIVATE})
+        _, text = verifier.view_body(context(), result, VIEW_OF[access])
+        return _json(text, headers={"Cache-Control": PRIVATE})
     if access == "denied":
         raise ApiProblem(
             403,
@@ -201,32 +202,42 @@ def verify_bulk():
 
 @verification.route("/v1/verify/{public_id}/document/{digest_hex}", methods=["GET"])
 def signed_document(public_id, digest_hex):
-    """Content-addressed signed document: immutable, cacheable forever (public view). With
-    the access code or the owner's key: the full document, private."""
-    record = _lookup(public_id)
-    if record is None or record.digest != f"sha256:{digest_hex}":
+    """Content-addressed signed document: the view's SD-JWT and what it discloses, immutable
+    (public view). With the access code or the owner's key: that view, private."""
+    result = verifier.find(context(), public_id)
+    if result is None or result.record.digest != f"sha256:{digest_hex}":
         raise _not_found_problem()
-    access = _access(record)
+    access = _access(result.record)
     if access == "denied":
         raise ApiProblem(403, "access_code_invalid", "X-Access-Code: this code does not match")
-    wants_full = access in {"owner", "code"}
-    body = verifier.signed_document(record, full=wants_full, include_evidence=access == "owner")
-    cache = "private, max-age=31536000, immutable" if wants_full else IMMUTABLE
+    body = verifier.signed_document(context(), result, VIEW_OF[access])
+    cache = IMMUTABLE if access == "public" else "private, max-age=31536000, immutable"
     return _json(
         json.dumps(body, ensure_ascii=False),
         headers={"Cache-Control": cache, "Vary": "Authorization, X-Access-Code"},
     )
 
 
+SD_JWT_MEDIA = "application/dc+sd-jwt"
+
+
 @verification.route("/v1/verify/{public_id}/credential", methods=["GET"])
 def credential(public_id):
+    """The certificate's public view as a credential: a W3C VC 2.0 (`vc+jwt`, default), or
+    with `Accept: application/dc+sd-jwt` the SD-JWT VC of the public view."""
     from . import vc
 
-    record = _lookup(public_id)
-    if record is None:
+    result = verifier.find(context(), public_id)
+    if result is None:
         raise _not_found_problem()
-    token = vc.credential_for(context(), record, base_url())
     accept = _headers().get("accept", "")
+    if SD_JWT_MEDIA in accept and result.body["sd_jwt"]:
+        return Response(
+            body=result.body["sd_jwt"],
+            status_code=200,
+            headers={"Content-Type": SD_JWT_MEDIA, "Cache-Control": "no-cache"},
+        )
+    token = vc.credential_for(context(), result, base_url())
     if "application/vc+jwt" in accept:
         return Response(
             body=token,
@@ -236,7 +247,9 @@ def credential(public_id):
     from originlink.credentials import enveloped
 
     return _json(
-        json.dumps({"credential": token, "enveloped": enveloped(token)}),
+        json.dumps(
+            {"credential": token, "enveloped": enveloped(token), "sd_jwt": result.body["sd_jwt"]}
+        ),
         headers={"Cache-Control": "no-cache"},
     )
 
@@ -248,6 +261,42 @@ def did_json():
     info = verifier.jwks_info(context())
     doc = did_document(did_web(base_url()), info["jwks"])
     return published_document(doc, "application/did+json")
+
+
+@verification.route("/.well-known/sandbox/jwks.json", methods=["GET"])
+def sandbox_jwks():
+    """The sandbox key set: sandbox certificates verify against it, never against the
+    production JWKS."""
+    from ..settings import SandboxUnavailable
+
+    try:
+        info = verifier.jwks_info(context(), sandbox=True)
+    except SandboxUnavailable as exc:
+        raise ApiProblem(404, "not_found", str(exc)) from exc
+    return published_document(info["jwks"], "application/jwk-set+json")
+
+
+def _issuer_metadata(sandbox: bool):
+    """SD-JWT VC issuer metadata: where the keys of an `iss` are published."""
+    from originlink.credentials.views import SANDBOX_PATH
+    from originlink.links.urls import JWKS_PATH, SANDBOX_JWKS_PATH, absolute
+
+    origin = base_url()
+    doc = {
+        "issuer": origin + (SANDBOX_PATH if sandbox else ""),
+        "jwks_uri": absolute(origin, SANDBOX_JWKS_PATH if sandbox else JWKS_PATH),
+    }
+    return published_document(doc, "application/json")
+
+
+@verification.route("/.well-known/jwt-vc-issuer", methods=["GET"])
+def jwt_vc_issuer():
+    return _issuer_metadata(False)
+
+
+@verification.route("/.well-known/jwt-vc-issuer/sandbox", methods=["GET"])
+def jwt_vc_issuer_sandbox():
+    return _issuer_metadata(True)
 
 
 @verification.route("/v1/qr/{name}", methods=["GET"])
@@ -329,7 +378,7 @@ def _unlock(public_id: str):
     if not access_code_matches(record, code):
         html = pages.render_page(result, lang, full=None, code_wrong=True)
         return _page_response(html, 403, lang, {"Cache-Control": PRIVATE})
-    full = verifier.full_body(result, include_evidence=False)
+    full, _ = verifier.view_body(context(), result, "code")
     html = pages.render_page(result, lang, full=full["certificate"], code_wrong=False)
     return _page_response(html, 200, lang, {"Cache-Control": PRIVATE})
 

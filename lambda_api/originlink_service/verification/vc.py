@@ -1,5 +1,9 @@
-"""The credential export, signed once per certificate and host and then cached (a KMS
-signature per download would cost a round trip and money)."""
+"""The credential export, signed once per certificate version and then cached (a KMS
+signature per download would cost a round trip and money).
+
+Its subject is the public view exactly as the certificate's SD-JWT discloses it, plus the
+document hash and validity end; a sandbox certificate's credential is signed with the sandbox
+key set under the issuer `did:web:<host>:sandbox`, so it never verifies as a real one."""
 
 from __future__ import annotations
 
@@ -11,21 +15,29 @@ from . import checks
 _tokens = checks.LruCache(4096)
 
 
-def credential_for(ctx, record, base_url: str) -> str:
-    did = did_web(base_url)
-    key = (record.id, record.digest, did)
+def credential_for(ctx, result, base_url: str) -> str:
+    record = result.record
+    sandbox = bool(record.sandbox)
+    did = did_web(base_url) + (":sandbox" if sandbox else "")
+    key = (record.id, record.version, did)
     token = _tokens.get(key)
     if token is not None:
         return token
-    public, _ = checks.public_certificate(record)
+    subject = {
+        **result.body["certificate"],
+        "document_hash": record.digest,
+        "valid_until": result.body["valid_until"],
+        "sandbox": sandbox,
+    }
     payload = credential_payload(
-        public,
+        subject,
         issuer_did=did,
-        issuer_name=ctx.settings.issuer,
+        issuer_name=ctx.settings.issuer
+        + (" — SANDBOX, NOT A CERTIFICATE OF ORIGIN" if sandbox else ""),
         public_id=record.public_id,
         page_url=verification_url(base_url, record.public_id),
         status_url=absolute(base_url, verify_path(record.public_id)),
     )
-    token = issue_credential(payload, ctx.keyring.active_signer(), did)
+    token = issue_credential(payload, ctx.keyring_for(sandbox).active_signer(), did)
     _tokens.put(key, token)
     return token

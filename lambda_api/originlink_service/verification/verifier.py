@@ -1,11 +1,14 @@
-"""Verification of one certificate: lookup by link/code or by number + invoice, the three
-checks, and the cached result. Routes (routes.py) only translate HTTP."""
+"""Verification of one certificate: lookup by link/code or by number + invoice, the checks
+(integrity, legal certification, status), the views each audience may download — each signed
+over exactly the fields it shows — and the cached results. Routes (routes.py) only translate
+HTTP."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, date, datetime
 
 from originlink.links import InvalidCode, public_links, resolve, short_code_with_check
 from originlink.states import NOT_PUBLIC, VERIFIES_AS_VALID
@@ -16,12 +19,14 @@ _results = checks.LruCache(8192)
 _jwks = checks.JwksCache()
 
 
-def jwks_info(ctx) -> dict:
-    keyring = ctx.keyring
-    info = _jwks.get(keyring)
+def jwks_info(ctx, sandbox: bool = False, kid: str | None = None) -> dict:
+    """The published keys of the production (or sandbox) key set, re-read at once when `kid`
+    is not among them (a rotation on another worker)."""
+    keyring = ctx.keyring_for(sandbox)
+    info = _jwks.get(keyring, kid)
     if not info["jwks"]["keys"]:  # a fresh service: publish its key before first use
         keyring.active_signer()
-        _jwks._value = None
+        _jwks.clear()
         info = _jwks.get(keyring)
     return info
 
@@ -61,7 +66,7 @@ def find(ctx, text: str | None) -> Result | None:
     if head is None or head[1] < FIRST_PUBLIC_VERSION:
         return None
     cached = _results.get((*head, today()))
-    if cached is not None:
+    if cached is not None and cached.fresh():
         return cached
     record = lookup(ctx, public_id)
     return verify(ctx, record) if record is not None else None
@@ -81,15 +86,32 @@ def lookup_number_invoice(ctx, number: str, invoice: str) -> list:
     return [r for r in records if r.state not in NOT_PUBLIC]
 
 
+# A result that could not verify the signature's key is kept this long only: the key may be a
+# new one (a rotation by another worker) that the next request finds.
+UNKNOWN_KEY_TTL = 1.0
+
+
 class Result:
-    """A cached verification: the JSON-ready body, its serialised bytes and ETag."""
+    """A cached verification: the JSON-ready body, its serialised bytes and ETag, the signed
+    claims, and the answers of the other views (filled on first use)."""
 
-    __slots__ = ("body", "json", "etag", "record", "valid_until", "pages")
+    __slots__ = (
+        "body",
+        "json",
+        "etag",
+        "record",
+        "valid_until",
+        "pages",
+        "claims",
+        "views",
+        "expires",
+    )
 
-    def __init__(self, body: dict, record, valid_until):
+    def __init__(self, body: dict, record, valid_until, claims: dict | None):
         self.body = body
         self.record = record
         self.valid_until = valid_until
+        self.claims = claims
         self.json = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         # ECDSA signatures differ at each signing, so the ETag covers everything but the
         # status attestation (whose claims are all in the body): every worker agrees on it.
@@ -97,6 +119,12 @@ class Result:
         digest = hashlib.sha256(json.dumps(unsigned, sort_keys=True).encode()).hexdigest()
         self.etag = '"' + digest[:32] + '"'
         self.pages: dict = {}  # rendered HTML per language (routes.py fills it)
+        self.views: dict = {}  # view -> (body, json) of the access-code and owner's answers
+        unknown = body["checks"]["integrity"]["code"] == "unknown_key"
+        self.expires = time.monotonic() + UNKNOWN_KEY_TTL if unknown else None
+
+    def fresh(self) -> bool:
+        return self.expires is None or time.monotonic() < self.expires
 
 
 def _replacement(ctx, record):
@@ -105,44 +133,108 @@ def _replacement(ctx, record):
     return ctx.store.get_certificate(record.exporter_id, record.replaced_by)
 
 
+def issuing_body(ctx, body_id: str | None) -> dict | None:
+    """The issuing body's configuration (id, name, lookup_url, jwks) from the service's
+    destinations configuration (`ctx.issuing_bodies`: id -> dict), or None."""
+    if not body_id:
+        return None
+    bodies = getattr(ctx, "issuing_bodies", None)
+    if callable(bodies):
+        bodies = bodies()
+    try:
+        found = bodies.get(body_id) if bodies is not None else None
+    except AttributeError:
+        return None
+    if found is not None and not isinstance(found, dict):
+        found = getattr(found, "__dict__", None)
+    return found
+
+
+def legal(ctx, record, certificate: dict) -> dict:
+    from originlink.credentials.legal import legal_certification
+
+    certification = getattr(record, "certification", None)
+    body_id = certification.get("issuing_body") if isinstance(certification, dict) else None
+    statement = legal_certification(
+        certificate.get("document_type"),
+        certification,
+        issuing_body=issuing_body(ctx, body_id if isinstance(body_id, str) else None),
+        digest=record.digest,
+        number=record.number,
+        approved_exporter_code=certificate.get("approved_exporter_code"),
+        sandbox=bool(record.sandbox),
+    )
+    # What the exporter typed in Box 16, shown for what it is: named in the document.
+    named = (certificate.get("certification") or {}).get("issuing_body")
+    if named:
+        statement["named_in_document"] = named
+    return statement
+
+
 def verify(ctx, record) -> Result:
+    from originlink.credentials import sdjwt, views
+    from originlink.credentials.legal import headline
+
     day = today()
     # Every change of a record is a new version (records.py), so (id, version, day) names
     # one result; `find` looks it up knowing only the id and version.
     key = (record.id, record.version, day)
     cached = _results.get(key)
-    if cached is not None:
+    if cached is not None and cached.fresh():
         return cached
-    info = jwks_info(ctx)
-    public, valid_until = checks.public_certificate(record)
+    record = upgrade_legacy(ctx, record)
+    key = (record.id, record.version, day)
+    info = jwks_info(ctx, record.sandbox, record.kid)
+    integrity, claims = checks.check_integrity(record, info, ctx.settings.issuer)
+    if claims is not None:
+        presentation = views.present(record.sd_jwt, "public")
+        certificate = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
+            "certificate"
+        ]
+        valid_until = date.fromisoformat(claims["valid_until"])
+    else:  # nothing signed can be shown
+        presentation, certificate = None, {"number": record.number}
+        valid_until = _document_valid_until(record)
     events = ctx.store.list_events(record.id) if record.state not in VERIFIES_AS_VALID else []
-    integrity = checks.check_integrity(record, info["jwks"])
     status = checks.check_status(record, events, valid_until, day, _replacement(ctx, record))
-    issuer = checks.check_issuer(public, record, ctx.settings.issuer, info["status"])
-    ok = integrity["ok"] and status["ok"] and issuer["ok"]
+    statement = legal(ctx, record, certificate)
+    verdict = headline(integrity_ok=integrity["ok"], status_ok=status["ok"], legal=statement)
     code = short_code_with_check(record.public_id)
     body = {
         "public_id": record.public_id,
         "code": code,
-        "verdict": "valid" if ok else "not_valid",
+        "verdict": verdict,
+        "sandbox": bool(record.sandbox),
         "checked_on": day.isoformat(),
-        "checks": {"integrity": integrity, "status": status, "issuer": issuer},
+        "checks": {"integrity": integrity, "legal": statement, "status": status},
         "view": "public",
-        "certificate": public,
-        "links": public_links(record.public_id, record.digest),
+        "certificate": certificate,
+        "valid_until": valid_until.isoformat(),
+        "sd_jwt": presentation,
+        "links": public_links(record.public_id, record.digest, sandbox=bool(record.sandbox)),
     }
-    body["status_attestation"] = _attest(ctx, record, status, day)
-    result = Result(body, record, valid_until)
+    body["status_attestation"] = _attest(ctx, record, status, day, body)
+    result = Result(body, record, valid_until, claims)
     _results.put(key, result)
     return result
+
+
+def _document_valid_until(record) -> date:
+    from originlink.model import parse_certificate
+
+    return parse_certificate(record.document).valid_until
 
 
 STATUS_TYP = "originlink-status+jwt"
 
 
-def status_claims(issuer: str, record, status: dict, day) -> dict:
+def status_claims(issuer: str, record, status: dict, day, answer: dict) -> dict:
     """What the status attestation signs: which document (public id, number, digest), its
-    status code with date, reason and replacement, the record version and the day checked."""
+    status code with date, reason and replacement, the record version, the day checked, and
+    the digest of the whole answer it comes with (`answer`), so a saved answer cannot be
+    edited in any part."""
+    from originlink.credentials.offline import answer_digest
+
     replaced_by = (status.get("replaced_by") or {}).get("public_id")
     return {
         "iss": issuer,
@@ -155,62 +247,118 @@ def status_claims(issuer: str, record, status: dict, day) -> dict:
         "replaced_by": replaced_by,
         "version": record.version,
         "checked_on": day.isoformat(),
+        "answer": answer_digest(answer),
     }
 
 
-def _attest(ctx, record, status: dict, day) -> str:
+def _attest(ctx, record, status: dict, day, answer: dict) -> str:
     """A signed status (TradeTrust's status answers are unsigned): a platform can keep proof of
     what it was told, and check it offline with `originlink verify`. Signed once per
-    certificate version and day (cached with the result)."""
+    certificate version, day and view (cached with the result), with the key set of the
+    certificate's world (sandbox or production)."""
     import rfc8785
 
     from originlink.signing import sign_jws
 
-    claims = status_claims(ctx.settings.issuer, record, status, day)
-    return sign_jws(rfc8785.dumps(claims), ctx.keyring.active_signer(), typ=STATUS_TYP)
+    claims = status_claims(ctx.settings.origin, record, status, day, answer)
+    signer = ctx.keyring_for(bool(record.sandbox)).active_signer()
+    return sign_jws(rfc8785.dumps(claims), signer, typ=STATUS_TYP)
 
 
-def full_body(result: Result, *, include_evidence: bool) -> dict:
-    """The verification with the full certificate (access code or owning exporter)."""
-    body = dict(result.body)
-    body["view"] = "full"
-    body["certificate"] = {
-        **checks.full_certificate(result.record, include_evidence=include_evidence),
-        "document_hash": result.record.digest,
-    }
-    return body
+def view_body(ctx, result: Result, view: str) -> tuple[dict, str]:
+    """The answer of the access-code (`code`) or owner's (`full`) view: the same checks, the
+    certificate as that view's SD-JWT discloses it, and its own status attestation. Built once
+    per version, day and view."""
+    from originlink.credentials import sdjwt, views
+
+    cached = result.views.get(view)
+    if cached is not None:
+        return cached
+    body = {k: v for k, v in result.body.items() if k != "status_attestation"}
+    body["view"] = view
+    if result.claims is not None:
+        info = jwks_info(ctx, result.record.sandbox, result.record.kid)
+        presentation = views.present(result.record.sd_jwt, view)
+        body["sd_jwt"] = presentation
+        body["certificate"] = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
+            "certificate"
+        ]
+    day = date.fromisoformat(result.body["checked_on"])
+    status = result.body["checks"]["status"]
+    body["status_attestation"] = _attest(ctx, result.record, status, day, body)
+    cached = (body, json.dumps(body, ensure_ascii=False))
+    result.views[view] = cached
+    return cached
 
 
-def signed_document(record, *, full: bool, include_evidence: bool) -> dict:
-    """What `originlink verify FILE` checks offline: the service's JWS and the document. The
-    public form carries only the public view (the digest cannot be recomputed from it, but the
-    signature over the digest, public id and number still verifies)."""
-    if full:
-        document = checks.full_certificate(record, include_evidence=include_evidence)
-        redacted = [] if include_evidence else _redacted_paths(record.document)
-    else:
-        document, _ = checks.public_certificate(record)
-        redacted = ["*"]
+def signed_document(ctx, result: Result, view: str) -> dict:
+    """What `originlink verify FILE` checks offline: the view's SD-JWT, and beside it the
+    fields it discloses (checked against it) and labels (never part of the verdict)."""
+    from originlink.credentials import views
+
+    record = result.record
+    presentation = views.present(record.sd_jwt, view) if result.claims is not None else None
+    body = view_body(ctx, result, view)[0] if view != "public" else result.body
     return {
         "type": "originlink.signed-certificate",
+        "format": views.TYP,
+        "view": view,
         "public_id": record.public_id,
+        "number": record.number,
         "digest": record.digest,
-        "jws": record.jws,
+        "valid_until": result.body["valid_until"],
         "kid": record.kid,
-        "view": "full" if full else "public",
-        "redacted": redacted,
-        "certificate": document,
+        "jwks": result.body["links"]["jwks"],
+        "sd_jwt": presentation,
+        "certificate": body["certificate"],
     }
 
 
-def _redacted_paths(document: dict) -> list[str]:
-    return [
-        f"goods_items[{i}].evidence"
-        for i, item in enumerate(document.get("goods_items", []))
-        if item.get("evidence") is not None
-    ]
+def upgrade_legacy(ctx, record):
+    """A certificate signed before SD-JWT (a JWS over its digest and number only) gets its
+    SD-JWT issuance at its first verification — only if the old signature holds and the stored
+    document hashes to the signed digest — recorded as a `signature_upgraded` event in its
+    hash chain (docs/verification.md, "Certificates signed before SD-JWT")."""
+    if record.sd_jwt or not record.jws:
+        return record
+    from originlink.signing import JwsError
+    from originlink.signing.jws import decode_unverified
+
+    from .. import lifecycle, service
+    from ..storage import RecordUpdate, VersionConflict, WriteBatch
+
+    info = jwks_info(ctx, record.sandbox, record.kid)
+    if not checks.legacy_integrity(record, info["jwks"]):
+        return record  # shown as not verified: nothing is re-signed that did not verify
+    try:
+        first = json.loads(decode_unverified(record.jws)[1]).get("iat")
+    except (JwsError, ValueError):
+        first = None
+    signed = service.sign_certificate(
+        ctx,
+        record.document,
+        public_id=record.public_id,
+        digest=record.digest,
+        valid_until=_document_valid_until(record).isoformat(),
+        submitted_by=service.exporter_name(ctx, record.exporter_id),
+        sandbox=bool(record.sandbox),
+        extra_claims={"first_signed_at": first},
+    )
+    updated, event = lifecycle.advance(
+        record,
+        "signature_upgraded",
+        None,
+        actor="service",
+        detail={"format": "dc+sd-jwt", "kid": signed.kid, "previous_kid": record.kid},
+    )
+    updated.sd_jwt, updated.jws, updated.kid = signed.text, signed.jwt, signed.kid
+    try:
+        ctx.store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
+    except VersionConflict:  # another worker upgraded it (or it changed): read it again
+        return ctx.store.get_by_public_id(record.public_id) or record
+    return updated
 
 
 def clear_caches() -> None:
     _results.clear()
-    _jwks._value = None
+    _jwks.clear()

@@ -1,0 +1,173 @@
+"""A certificate as one SD-JWT issuance (`dc+sd-jwt`, IETF SD-JWT VC profile), and its views.
+
+The service signs once, at issue: always-visible claims (who signed, for which certificate,
+its digest, validity end, sandbox or not) plus the whole certificate document, every field of
+it concealed behind a salted digest. Each view presents the same signed JWT with the
+disclosures of the fields it shows:
+
+| view | shows |
+|---|---|
+| `public` | `PUBLIC_FIELDS` (what `originlink.model.public_view` lists) |
+| `code` | everything but the goods items' origin evidence (the access code's view) |
+| `full` | everything (the owning exporter's view); its digest can be recomputed |
+
+No internal ids are signed: the public id, the number and the exporter's account name are.
+"""
+
+from __future__ import annotations
+
+from . import sdjwt
+
+TYP = "dc+sd-jwt"
+TYPES = (TYP, "vc+sd-jwt")  # the SD-JWT VC media type before draft 06 is read too
+VCT = "urn:originlink:vct:rcep-certificate-of-origin:1"
+SANDBOX_VCT = "urn:originlink:vct:sandbox-not-a-certificate-of-origin:1"
+SANDBOX_PATH = "/sandbox"  # a sandbox issuance's `iss` is the origin plus this
+
+ALL = True
+# Shown to anyone with the link: the shape of the certificate document, restricted.
+PUBLIC_FIELDS: dict = {
+    "schema_version": ALL,
+    "agreement": ALL,
+    "document_type": ALL,
+    "number": ALL,
+    "issue_date": ALL,
+    "exporting_party": ALL,
+    "importing_party": ALL,
+    "exporter": {"name": ALL, "country": ALL},
+    "issued_retroactively": ALL,
+    "certified_true_copy": ALL,
+    "back_to_back": {
+        "original_number": ALL,
+        "original_issue_date": ALL,
+        "first_exporting_party": ALL,
+        "first_country_of_origin": ALL,
+    },
+    "goods_items": {
+        "item_number": ALL,
+        "description": ALL,
+        "hs_code": ALL,
+        "hs_edition": ALL,
+        "origin_criterion": ALL,
+        "country_of_origin": ALL,
+        "country_of_origin_marker": ALL,
+    },
+    "certification": {"issuing_body": ALL},
+    "approved_exporter_code": ALL,
+}
+VIEWS = ("public", "code", "full")
+
+# Field groups a verifier reports on (what a person checks), by top-level field of the
+# certificate; goods items split into their public columns and their figures.
+GROUPS: dict[str, tuple] = {
+    "identity": ("schema_version", "agreement", "document_type", "number", "issue_date"),
+    "parties": ("exporting_party", "importing_party", "exporter"),
+    "importer": ("importer",),
+    "producer": ("producer",),
+    "transport": ("transport",),
+    "goods": ("goods_items",),
+    "quantities_and_values": ("goods_items.quantity", "goods_items.fob_value"),
+    "origin_evidence": ("goods_items.evidence",),
+    "invoices": ("invoices", "third_party_invoicing"),
+    "declarations": ("exporter_declaration", "certification", "approved_exporter_code"),
+    "special_cases": ("issued_retroactively", "certified_true_copy", "back_to_back"),
+    "remarks": ("remarks", "official_use"),
+}
+
+
+def _allowed(spec, path: tuple) -> bool:
+    node = spec
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if node is ALL:
+            return True
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _is_evidence(path: tuple) -> bool:
+    return len(path) >= 4 and path[1] == "goods_items" and path[3] == "evidence"
+
+
+def keep(view: str):
+    """The disclosure filter of a view (paths start with "certificate")."""
+    if view == "public":
+        return lambda path: path[0] == "certificate" and _allowed(PUBLIC_FIELDS, path[1:])
+    if view == "code":
+        return lambda path: not _is_evidence(path)
+    if view == "full":
+        return None
+    raise ValueError(f"view must be one of {VIEWS}, not {view!r}")
+
+
+def issue_certificate(
+    document: dict,
+    signer,
+    *,
+    origin: str,
+    public_id: str,
+    digest: str,
+    valid_until: str,
+    submitted_by: str,
+    sandbox: bool,
+    issued_at: int,
+    extra_claims: dict | None = None,
+) -> sdjwt.Issued:
+    """The one issuance of a certificate (`document` is its JSON form, as stored)."""
+    claims = {
+        "iss": origin + (SANDBOX_PATH if sandbox else ""),
+        "iat": issued_at,
+        "vct": SANDBOX_VCT if sandbox else VCT,
+        "public_id": public_id,
+        "number": document["number"],
+        "document_type": document["document_type"],
+        "digest": digest,
+        "valid_until": valid_until,
+        "submitted_by": {"name": submitted_by},
+        "sandbox": sandbox,
+        **(extra_claims or {}),
+    }
+    return sdjwt.issue(claims, {"certificate": document}, signer, typ=TYP)
+
+
+def present(stored: str, view: str) -> str:
+    """The compact SD-JWT of one view, from the stored issuance."""
+    return sdjwt.load(stored).present(keep(view))
+
+
+def view_of(claims: dict, concealed: int) -> str:
+    """Which view a verified presentation is, from what it discloses (never from a label)."""
+    if concealed == 0:
+        return "full"
+    items = (claims.get("certificate") or {}).get("goods_items") or []
+    if "importer" in (claims.get("certificate") or {}) and all(
+        "evidence" not in item for item in items
+    ):
+        return "code"
+    return "public"
+
+
+def coverage(disclosed: list[tuple]) -> list[dict]:
+    """Per field group: shown and covered by the signature, or withheld in this view."""
+    shown = set()
+    for path in disclosed:
+        if path[0] != "certificate" or len(path) < 2:
+            continue
+        shown.add(path[1])
+        if path[1] == "goods_items" and len(path) >= 4:
+            shown.add(f"goods_items.{path[3]}")
+    out = []
+    for group, fields in GROUPS.items():
+        present_ = [f for f in fields if f in shown]
+        out.append(
+            {
+                "group": group,
+                "fields": list(fields),
+                "covered": bool(present_),
+                "state": "shown_and_signed" if present_ else "withheld",
+            }
+        )
+    return out
