@@ -3,6 +3,7 @@ measured in the same run.
 
     .venv/bin/python -m bench.bench_verify                 # 200 certificates, 5 s per wrk run
     .venv/bin/python -m bench.bench_verify --duration 10 --connections 32 --threads 8
+    .venv/bin/python -m bench.bench_verify --baseline 38b3910   # before/after, alternated
 
 In-process (best of --repeat, GC paused while timing):
 * `verify cold`: lookup + the three checks with an empty cache (pydantic parse of the stored
@@ -57,7 +58,10 @@ def bare_app(environ, start_response):
 def _service(data_dir: Path):
     from originlink_service import settings as settings_module
 
-    return settings_module.configure(settings_module.Settings(data_dir=data_dir))
+    # The in-process requests say `Host: 127.0.0.1`; `chalice local` gets its own origin.
+    origin = os.environ.get("ORIGINLINK_PUBLIC_URL", "http://127.0.0.1")
+    settings = settings_module.Settings(data_dir=data_dir, public_url=origin)
+    return settings_module.configure(settings)
 
 
 def populate(data_dir: Path, count: int) -> list[str]:
@@ -202,6 +206,7 @@ def _start(kind: str, data_dir: Path, workers: int, threads: int):
         health = "/"
     else:  # stock chalice local
         cmd = [sys.executable, "-m", "bench.bench_verify", "--chalice-local", str(port)]
+        env["ORIGINLINK_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
         health = "/healthz"
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -323,6 +328,78 @@ def _chalice_local(port: int) -> None:
     ).serve_forever()
 
 
+# --- before / after -----------------------------------------------------------------------
+
+
+def _run_tree(tree: Path, argv: list[str], out: Path) -> dict:
+    """This benchmark as `tree` has it, importing `tree`'s code (PYTHONPATH comes before the
+    editable install), servers included."""
+    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{tree / 'lambda_api'}"}
+    subprocess.run(
+        [sys.executable, "-m", "bench.bench_verify", *argv, "--json", str(out)],
+        cwd=tree,
+        env=env,
+        check=True,
+    )
+    return json.loads(out.read_text())
+
+
+def compare(args, argv: list[str]) -> int:
+    keep, skip = [], False
+    for item in argv:  # the same options for both trees, without the comparison's own
+        if skip:
+            skip = False
+        elif item in {"--baseline", "--rounds", "--json"}:
+            skip = True
+        elif not item.startswith(("--baseline=", "--rounds=", "--json=")):
+            keep.append(item)
+    work = Path(tempfile.mkdtemp(prefix="bench-verify-baseline-"))
+    try:
+        before = work / "tree"
+        before.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+        runs: list[tuple[str, dict]] = []
+        for round_ in range(args.rounds):
+            for label, tree in (("before", before), ("after", ROOT)):
+                print(f"\n=== round {round_ + 1}: {label} ({tree}) ===", flush=True)
+                runs.append((label, _run_tree(tree, keep, work / f"{label}-{round_}.json")))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nbefore = {args.baseline}, after = working tree; rounds alternated")
+    names = list(runs[0][1]["in_process_us"])
+    print(f"  {'in-process µs/op':<40} {'before':>16} {'after':>16} {'after/before':>13}")
+    for name in names:
+        b = [r["in_process_us"].get(name) for label, r in runs if label == "before"]
+        a = [r["in_process_us"].get(name) for label, r in runs if label == "after"]
+        ratio = min(a) / min(b) if all(a) and all(b) else float("nan")
+        print(
+            f"  {name:<40} {' / '.join(map(str, b)):>16} {' / '.join(map(str, a)):>16} "
+            f"{ratio:>12.2f}x"
+        )
+    if "http" in runs[0][1]:
+        print(f"  {'req/s (share of bare WSGI, same run)':<40} {'before':>16} {'after':>16}")
+        for server, route in [(h["server"], h["route"]) for h in runs[0][1]["http"]]:
+            if server.startswith("bare"):
+                continue
+            cells = {}
+            for label in ("before", "after"):
+                parts = []
+                for lab, r in runs:
+                    if lab != label:
+                        continue
+                    bare = next(h for h in r["http"] if h["server"].startswith("bare"))["rps"]
+                    row = next(h for h in r["http"] if (h["server"], h["route"]) == (server, route))
+                    parts.append(f"{row['rps']:,.0f} ({row['rps'] / bare:.0%})")
+                cells[label] = " / ".join(parts)
+            print(f"  {server + ' ' + route:<40} {cells['before']:>16} {cells['after']:>16}")
+    return 0
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -338,10 +415,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="in-process only")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--chalice-local", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--baseline",
+        metavar="GIT_REF",
+        help="before/after: run this benchmark from GIT_REF's tree and from the working tree, "
+        "alternating (--rounds), and print after/before ratios",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline")
     args = parser.parse_args(argv)
     if args.chalice_local:
         _chalice_local(args.chalice_local)
         return 0
+    if args.baseline:
+        return compare(args, argv or sys.argv[1:])
     args.duration = max(1, min(args.duration, 30))
     if not args.no_http and shutil.which("wrk") is None:
         print("wrk not found (apt-get install -y wrk); running in-process only")
