@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from .statuslist import entry
+
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "RcepCertificateOfOriginCredential"
 MEDIA_TYPE = "application/vc+jwt"
@@ -24,6 +26,7 @@ def credential_payload(
     public_id: str,
     page_url: str,
     status_url: str,
+    status_list_url: str | None = None,
     issued_at: int | None = None,
 ) -> dict:
     """The credential (JSON-LD, VC Data Model 2.0). `public` is the public view with
@@ -41,11 +44,16 @@ def credential_payload(
             "type": "CertificateOfOrigin",
             **public,
         },
-        "credentialStatus": {
-            "id": status_url,
-            "type": "OriginLinkVerificationStatus",
-            "statusPurpose": "revocation",
-        },
+        # The JSON status (what the page and platforms read) and, with a list URL, the W3C
+        # Bitstring Status List entry (what generic VC verifiers read).
+        "credentialStatus": [
+            {
+                "id": status_url,
+                "type": "OriginLinkVerificationStatus",
+                "statusPurpose": "revocation",
+            },
+            *([entry(status_list_url)] if status_list_url else []),
+        ],
         "iss": issuer_did,
         "iat": issued,
         "jti": page_url,

@@ -81,7 +81,9 @@ def verify_credential(token: str, jwks: dict, *, now: datetime | None = None):
     else:
         report.add("issuer", True, "known_key", f"issuer {issuer}")
     report.add(*_validity(payload, now))
-    status_url = (payload.get("credentialStatus") or {}).get("id")
+    statuses = payload.get("credentialStatus") or []
+    statuses = statuses if isinstance(statuses, list) else [statuses]
+    status_url = ", ".join(str(s.get("id")) for s in statuses if isinstance(s, dict))
     report.add(
         "status",
         None,

@@ -80,8 +80,9 @@ def qr_path(public_id: str) -> str:
     return f"/v1/qr/{public_id}.svg"
 
 
-def status_list_path(list_id: str) -> str:
-    return STATUS_LIST_PREFIX + list_id
+def status_list_path(public_id: str) -> str:
+    """The certificate's W3C Bitstring Status List credential."""
+    return STATUS_LIST_PREFIX + public_id
 
 
 def certificate_path(certificate_id: str) -> str:
@@ -97,6 +98,7 @@ def public_links(public_id: str, digest: str, *, sandbox: bool = False) -> dict:
         "document": document_path(public_id, digest),
         "credential": credential_path(public_id),
         "qr": qr_path(public_id),
+        "status_list": status_list_path(public_id),
         "jwks": SANDBOX_JWKS_PATH if sandbox else JWKS_PATH,
     }
 

@@ -3,6 +3,7 @@ QR, credential and did:web."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 
@@ -451,3 +452,44 @@ def test_status_attestation_is_signed_and_etag_is_stable(client, fleet):
     second = get(client, path)
     assert body(second)["status_attestation"] != body(first)["status_attestation"]
     assert second.headers["ETag"] == first.headers["ETag"]  # ...and agree on the ETag
+
+
+def test_bitstring_status_list(client, fleet):
+    """W3C Bitstring Status List next to the JSON status: the credential points to the list,
+    the list is a signed vc+jwt, and its bit flips when the certificate is cancelled."""
+    from joserfc import jws
+    from joserfc.jwk import KeySet
+
+    from originlink.credentials.statuslist import LIST_BITS, bit
+
+    cert = fleet.issue()
+    pid = cert["public_id"]
+    v = body(get(client, f"/v1/verify/{pid}"))
+    token = body(get(client, f"/v1/verify/{pid}/credential"))["credential"]
+    jwks = body(get(client, "/.well-known/jwks.json"))
+    statuses = verify_credential(token, jwks)
+    assert statuses.ok
+    claims = json.loads(jws.extract_compact(token.encode()).payload)
+    entry = next(s for s in claims["credentialStatus"] if s["type"] == "BitstringStatusListEntry")
+    assert entry["statusListCredential"].endswith(v["links"]["status_list"])
+    assert entry["statusPurpose"] == "revocation" and entry["statusListIndex"] == "0"
+
+    def list_bit() -> int:
+        raw = get(client, v["links"]["status_list"], {"Accept": "application/vc+jwt"})
+        assert raw.headers["Content-Type"] == "application/vc+jwt"
+        keys = KeySet.import_key_set(jwks)
+        kid = json.loads(base64.urlsafe_b64decode(raw.body.split(b".")[0] + b"==="))["kid"]
+        payload = json.loads(
+            jws.deserialize_compact(raw.body, keys.get_by_kid(kid.rpartition("#")[2])).payload
+        )
+        assert payload["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+        subject = payload["credentialSubject"]
+        assert subject["statusPurpose"] == "revocation"
+        with pytest.raises(IndexError):
+            bit(subject["encodedList"], LIST_BITS)  # exactly the minimum length
+        return bit(subject["encodedList"], int(entry["statusListIndex"]))
+
+    assert list_bit() == 0
+    fleet.cancel(cert)
+    assert list_bit() == 1
+    assert get(client, "/v1/status-lists/" + "A" * 22).status_code == 404

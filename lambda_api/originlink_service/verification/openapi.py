@@ -97,9 +97,19 @@ PATHS = {
         "get": {
             "operationId": "credential",
             "security": [],
-            "summary": "W3C VC 2.0 (vc+jwt); Accept: application/vc+jwt for the bare token",
+            "summary": "W3C VC 2.0 (vc+jwt); Accept: application/vc+jwt for the bare token, "
+            "application/dc+sd-jwt for the SD-JWT VC of the public view",
             "parameters": [_ID],
-            "responses": {"200": _json("{credential, enveloped}"), "404": _NOT_FOUND},
+            "responses": {"200": _json("{credential, enveloped, sd_jwt}"), "404": _NOT_FOUND},
+        }
+    },
+    "/v1/status-lists/{public_id}": {
+        "get": {
+            "operationId": "statusList",
+            "security": [],
+            "summary": "W3C Bitstring Status List credential (vc+jwt) of the certificate",
+            "parameters": [_ID],
+            "responses": {"200": _json("{credential}"), "404": _NOT_FOUND},
         }
     },
     "/v1/qr/{public_id}.svg": {
@@ -144,6 +154,30 @@ PATHS = {
             "operationId": "didDocument",
             "security": [],
             "responses": {"200": {"description": "did:web document"}},
+        }
+    },
+    "/.well-known/sandbox/jwks.json": {
+        "get": {
+            "operationId": "sandboxJwks",
+            "security": [],
+            "summary": "the sandbox key set (sandbox certificates verify against it only)",
+            "responses": {"200": {"description": "JWKS"}, "404": _NOT_FOUND},
+        }
+    },
+    "/.well-known/jwt-vc-issuer": {
+        "get": {
+            "operationId": "jwtVcIssuer",
+            "security": [],
+            "summary": "SD-JWT VC issuer metadata {issuer, jwks_uri}",
+            "responses": {"200": {"description": "issuer metadata"}},
+        }
+    },
+    "/.well-known/jwt-vc-issuer/sandbox": {
+        "get": {
+            "operationId": "jwtVcIssuerSandbox",
+            "security": [],
+            "summary": "SD-JWT VC issuer metadata of the sandbox issuer",
+            "responses": {"200": {"description": "issuer metadata"}},
         }
     },
 }

@@ -254,6 +254,26 @@ def credential(public_id):
     )
 
 
+@verification.route("/v1/status-lists/{public_id}", methods=["GET"])
+def status_list(public_id):
+    """The certificate's W3C Bitstring Status List credential (`vc+jwt`), next to the JSON
+    status; `Accept: application/vc+jwt` gives the token alone."""
+    from . import vc
+
+    result = verifier.find(context(), public_id)
+    if result is None:
+        raise _not_found_problem()
+    token = vc.status_list_for(context(), result, base_url())
+    cache = f"public, max-age={60}"
+    if "application/vc+jwt" in _headers().get("accept", ""):
+        return Response(
+            body=token,
+            status_code=200,
+            headers={"Content-Type": "application/vc+jwt", "Cache-Control": cache},
+        )
+    return _json(json.dumps({"credential": token}), headers={"Cache-Control": cache})
+
+
 @verification.route("/.well-known/did.json", methods=["GET"])
 def did_json():
     from originlink.credentials import did_document, did_web

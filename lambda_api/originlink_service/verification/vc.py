@@ -9,10 +9,35 @@ from __future__ import annotations
 
 from originlink.credentials import credential_payload, did_web, issue_credential
 from originlink.links import absolute, verification_url, verify_path
+from originlink.links.urls import status_list_path
 
 from . import checks
 
 _tokens = checks.LruCache(4096)
+_lists = checks.LruCache(4096)
+LIST_TTL = 300  # seconds a status list credential is valid; re-signed each minute at most
+
+
+def status_list_for(ctx, result, base_url: str) -> str:
+    """The certificate's Bitstring Status List credential (`vc+jwt`): bit 0 set once it is
+    cancelled or replaced. Signed at most once a minute per certificate version."""
+    import time
+
+    from originlink.credentials.statuslist import list_credential
+
+    record = result.record
+    sandbox = bool(record.sandbox)
+    did = did_web(base_url) + (":sandbox" if sandbox else "")
+    key = (record.id, record.version, did, int(time.time() // 60))
+    token = _lists.get(key)
+    if token is not None:
+        return token
+    revoked = result.body["checks"]["status"]["code"] in {"cancelled", "replaced"}
+    url = absolute(base_url, status_list_path(record.public_id))
+    payload = list_credential(url, issuer_did=did, revoked=revoked, ttl_s=LIST_TTL)
+    token = issue_credential(payload, ctx.keyring_for(sandbox).active_signer(), did)
+    _lists.put(key, token)
+    return token
 
 
 def credential_for(ctx, result, base_url: str) -> str:
@@ -37,6 +62,7 @@ def credential_for(ctx, result, base_url: str) -> str:
         public_id=record.public_id,
         page_url=verification_url(base_url, record.public_id),
         status_url=absolute(base_url, verify_path(record.public_id)),
+        status_list_url=absolute(base_url, status_list_path(record.public_id)),
     )
     token = issue_credential(payload, ctx.keyring_for(sandbox).active_signer(), did)
     _tokens.put(key, token)
