@@ -179,7 +179,8 @@ def load(text: str) -> Issued:
                 walk(item, path + (i,))
 
     walk(json.loads(payload), ())
-    return Issued(jwt, found)
+    order = {t: i for i, t in enumerate(texts)}  # as issued: parents first, document order
+    return Issued(jwt, sorted(found, key=lambda d: order[d.text]))
 
 
 def parse(text: str) -> tuple[str, list[str]]:

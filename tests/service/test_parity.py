@@ -28,6 +28,7 @@ from .conftest import load_example
 RANDOM = [
     ("crt", re.compile(r"crt_[0-9a-f]{20}")),
     ("jws", re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")),
+    ("disclosure", re.compile(r"(?<=~)[\w-]{16,}(?=~)")),  # SD-JWT: salted, base64url
     ("hex", re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")),
     ("etag", re.compile(r"(?<=ETag\": \"\\\")[0-9a-f]{32}")),
     ("exp", re.compile(r"exp_[0-9a-f]{16}")),
