@@ -96,6 +96,7 @@ class AwsBackend(SqliteBackend):
                 "ORIGINLINK_TABLE": name,
                 "ORIGINLINK_SIGNER": "kms",
                 "ORIGINLINK_KMS_KEY_ID": KmsKeyring.create_key(self.client("kms")),
+                "ORIGINLINK_SANDBOX_KMS_KEY_ID": KmsKeyring.create_key(self.client("kms")),
                 "ORIGINLINK_OUTBOX_QUEUE_URL": queue,
                 "ORIGINLINK_DYNAMODB_ENDPOINT_URL": endpoint,
                 "ORIGINLINK_KMS_ENDPOINT_URL": endpoint,

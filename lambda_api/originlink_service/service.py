@@ -246,7 +246,7 @@ def _new_record(
         jws=signed.jwt,
         kid=signed.kid,
         sandbox=sandbox,
-        sd_jwt=signed.text,
+        sd_seed=signed.seed,
         created_at=received.at,
         updated_at=issued.at,
         last_event_hash=issued.hash,
@@ -271,7 +271,7 @@ def _new_record(
 @dataclass(frozen=True)
 class Signed:
     jwt: str  # the issuer-signed JWT
-    text: str  # the JWT with every disclosure (what is stored)
+    seed: str  # the salts' secret seed (base64url): with the document, every disclosure
     kid: str
 
 
@@ -302,6 +302,7 @@ def sign_certificate(
         signer = ctx.keyring_for(sandbox).active_signer()
     except SandboxUnavailable as exc:
         raise InvalidState(str(exc), state="sandbox") from exc
+    seed = secrets.token_bytes(32)
     issued = issue_certificate(
         document,
         signer,
@@ -312,9 +313,16 @@ def sign_certificate(
         submitted_by=submitted_by,
         sandbox=sandbox,
         issued_at=issued_at if issued_at is not None else int(time.time()),
+        seed=seed,
         extra_claims=extra_claims,
     )
-    return Signed(issued.jwt, issued.to_text(), signer.kid)
+    return Signed(issued.jwt, b64url(seed), signer.kid)
+
+
+def b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 # --- idempotency --------------------------------------------------------------------------

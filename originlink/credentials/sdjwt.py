@@ -101,7 +101,7 @@ class Issued:
         return self.present()
 
 
-def conceal(value, path: Path, out: list[Disclosure], salt: Callable[[], str]):
+def conceal(value, path: Path, out: list[Disclosure], salt: Callable[[Path], str]):
     """`value` with every object property concealed behind a digest, recursively; the
     disclosures are appended to `out` (parents before children)."""
     if isinstance(value, dict):
@@ -114,7 +114,9 @@ def conceal(value, path: Path, out: list[Disclosure], salt: Callable[[], str]):
             concealed = conceal(child, path + (name,), out, salt)
             text = _b64(
                 json.dumps(
-                    [salt(), name, concealed], ensure_ascii=False, separators=(",", ":")
+                    [salt(path + (name,)), name, concealed],
+                    ensure_ascii=False,
+                    separators=(",", ":"),
                 ).encode("utf-8")
             )
             digest = disclosure_digest(text)
@@ -133,14 +135,15 @@ def issue(
     *,
     typ: str,
     extra_header: dict | None = None,
-    salt: Callable[[], str] | None = None,
+    salt: Callable[[Path], str] | None = None,
 ) -> Issued:
     """Sign `plain_claims` (always visible) plus `concealed_claims`, every property of which
-    (recursively) becomes a disclosure."""
+    (recursively) becomes a disclosure. `salt(path)` gives each disclosure's salt (default:
+    128 random bits each)."""
     from originlink.signing import sign_jws
 
     disclosures: list[Disclosure] = []
-    salt = salt or (lambda: secrets.token_urlsafe(16))  # 128 bits
+    salt = salt or (lambda path: secrets.token_urlsafe(16))  # 128 bits
     payload = dict(plain_claims)
     for name, value in concealed_claims.items():
         if name in payload:
@@ -149,6 +152,15 @@ def issue(
     payload[SD_ALG_KEY] = SD_ALG
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     jwt = sign_jws(body, signer, typ=typ, extra_header=extra_header)
+    return Issued(jwt, disclosures)
+
+
+def rebuild(jwt: str, concealed_claims: dict, salt: Callable[[Path], str]) -> Issued:
+    """An issuance again from its signed JWT, the claims it concealed and its salts: the same
+    disclosures, so nothing but the JWT and a salt seed need be stored."""
+    disclosures: list[Disclosure] = []
+    for name, value in concealed_claims.items():
+        conceal(value, (name,), disclosures, salt)
     return Issued(jwt, disclosures)
 
 

@@ -16,6 +16,11 @@ No internal ids are signed: the public id, the number and the exporter's account
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+
 from . import sdjwt
 
 TYP = "dc+sd-jwt"
@@ -114,9 +119,13 @@ def issue_certificate(
     submitted_by: str,
     sandbox: bool,
     issued_at: int,
+    seed: bytes,
     extra_claims: dict | None = None,
 ) -> sdjwt.Issued:
-    """The one issuance of a certificate (`document` is its JSON form, as stored)."""
+    """The one issuance of a certificate (`document` is its JSON form, as stored). Its salts
+    come from `seed` (a per-certificate secret, kept like the access code), so the record
+    stores the signed JWT and the seed, and the disclosures are rebuilt from the document
+    (`issuance`) — a certificate near the store's size limit is not stored twice."""
     claims = {
         "iss": origin + (SANDBOX_PATH if sandbox else ""),
         "iat": issued_at,
@@ -130,12 +139,28 @@ def issue_certificate(
         "sandbox": sandbox,
         **(extra_claims or {}),
     }
-    return sdjwt.issue(claims, {"certificate": document}, signer, typ=TYP)
+    return sdjwt.issue(claims, {"certificate": document}, signer, typ=TYP, salt=salts(seed))
 
 
-def present(stored: str, view: str) -> str:
-    """The compact SD-JWT of one view, from the stored issuance."""
-    return sdjwt.load(stored).present(keep(view))
+def salts(seed: bytes):
+    """Each disclosure's salt: HMAC-SHA256(seed, its path), 128 bits — unpredictable without
+    the seed, and the same at every rebuild."""
+
+    def salt(path: tuple) -> str:
+        mac = hmac.new(seed, json.dumps(path).encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:16]).rstrip(b"=").decode("ascii")
+
+    return salt
+
+
+def issuance(jwt: str, document: dict, seed: bytes) -> sdjwt.Issued:
+    """A stored certificate's issuance: its signed JWT with every disclosure, rebuilt."""
+    return sdjwt.rebuild(jwt, {"certificate": document}, salts(seed))
+
+
+def present(issued: sdjwt.Issued, view: str) -> str:
+    """The compact SD-JWT of one view."""
+    return issued.present(keep(view))
 
 
 def view_of(claims: dict, concealed: int) -> str:

@@ -180,8 +180,11 @@ class RunningServer:
     """`originlink serve` in a subprocess on a free loopback port (also used by the browser
     tests of tests/verification)."""
 
-    def __init__(self, data_dir: Path, *, workers: int = 2, threads: int = 8):
+    def __init__(
+        self, data_dir: Path, *, workers: int = 2, threads: int = 8, env: dict | None = None
+    ):
         self.data_dir = data_dir
+        self.extra_env = env or {}  # settings this server needs whatever the backend
         self.workers, self.threads = workers, threads
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -191,6 +194,7 @@ class RunningServer:
     def start(self) -> RunningServer:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.update(storage_backend.current().env(self.data_dir))
+        env.update(self.extra_env)
         env.pop("ORIGINLINK_PUBLIC_URL", None)  # links name the server's own host
         self.proc = subprocess.Popen(
             [

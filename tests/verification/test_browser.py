@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import storage_backend
 from service.conftest import ROOT, RunningServer
 
 from originlink.links import verification_url
@@ -87,6 +88,7 @@ def certificates(server):
             capture_output=True,
             text=True,
             cwd=ROOT,
+            env={**os.environ, **storage_backend.current().env(data_dir)},
         ).stdout
     )["api_key"]
     d = copy.deepcopy(doc)

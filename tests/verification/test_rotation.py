@@ -6,6 +6,7 @@ whichever worker answers and whatever it had cached."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -18,9 +19,16 @@ from service.conftest import ROOT, RunningServer, load_example
 pytestmark = pytest.mark.http
 
 
+# The local key ring, rotated under running workers. (A KMS key set is configuration: rotating
+# it is a redeploy with the new ORIGINLINK_KMS_KEY_ID, docs/operations.md.)
+LOCAL_KEYS = {"ORIGINLINK_STORAGE": "sqlite", "ORIGINLINK_SIGNER": "local"}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    running = RunningServer(tmp_path_factory.mktemp("rotation") / "data", workers=2, threads=4)
+    running = RunningServer(
+        tmp_path_factory.mktemp("rotation") / "data", workers=2, threads=4, env=LOCAL_KEYS
+    )
     running.start()
     yield running
     running.stop()
@@ -29,6 +37,7 @@ def server(tmp_path_factory):
 def rotate(data_dir) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "originlink", "signing-keys", "rotate", "--data-dir", str(data_dir)],
+        env={**os.environ, **LOCAL_KEYS},
         check=True,
         capture_output=True,
         text=True,

@@ -41,7 +41,7 @@ class CertificateRecord:
     invoice_numbers: list[str]
     document: dict  # the certificate, JSON mode (decimals as strings)
     digest: str  # "sha256:<hex>" of the canonical JSON (RFC 8785)
-    jws: str  # the issuer-signed JWT of `sd_jwt` (before SD-JWT: a JWS over the digest)
+    jws: str  # the SD-JWT's issuer-signed JWT (signed before SD-JWT: a JWS over the digest)
     kid: str
     created_at: str
     updated_at: str
@@ -60,9 +60,10 @@ class CertificateRecord:
     # Where the certificate goes and how (docs/customs.md): {"destination", "mode", ...},
     # decided at issue from the destinations' configuration.
     customs: dict | None = None
-    # The one SD-JWT issuance (`dc+sd-jwt`): the signed JWT with every field's disclosure; each
-    # public view presents a subset (originlink.credentials.views). None: signed before it.
-    sd_jwt: str | None = None
+    # The secret seed of the SD-JWT issuance's salts (base64url; kept like the access code): with
+    # `jws` and `document` it rebuilds every disclosure (originlink.credentials.views); each
+    # view presents a subset. None: signed before SD-JWT.
+    sd_seed: str | None = None
 
     def to_dict(self) -> dict:
         # Shallow on purpose: `dataclasses.asdict` deep-copies the whole document on every

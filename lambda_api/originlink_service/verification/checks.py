@@ -119,13 +119,17 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
         "signed_by": signed_by,
         "attests": ATTESTS,
     }
-    if not record.sd_jwt:
+    if not record.sd_seed:
         result.update(code="signature_invalid", detail="no SD-JWT issuance")
         return result, None
     try:
-        verified = sdjwt.verify(record.sd_jwt, info["jwks"], typ=views.TYPES)
+        verified = sdjwt.verify(issuance(record).to_text(), info["jwks"], typ=views.TYPES)
     except sdjwt.SdJwtError as exc:
-        code = "unknown_key" if exc.code == "unknown_key" else "signature_invalid"
+        # A disclosure rebuilt from the stored document that the signature does not cover:
+        # the stored document is not what was signed.
+        code = {"unknown_key": "unknown_key", "disclosure_not_signed": "digest_mismatch"}.get(
+            exc.code, "signature_invalid"
+        )
         result.update(code=code, detail=str(exc))
         return result, None
     claims = verified.claims
@@ -148,6 +152,16 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
         submitted_by=(claims.get("submitted_by") or {}).get("name"),
     )
     return result, claims
+
+
+def issuance(record):
+    """The record's SD-JWT issuance (JWT + every disclosure), rebuilt from what is stored."""
+    import base64
+
+    from originlink.credentials import views
+
+    seed = base64.urlsafe_b64decode(record.sd_seed + "=" * (-len(record.sd_seed) % 4))
+    return views.issuance(record.jws, record.document, seed)
 
 
 def legacy_integrity(record, jwks: dict) -> bool:

@@ -187,7 +187,7 @@ def verify(ctx, record) -> Result:
     info = jwks_info(ctx, record.sandbox, record.kid)
     integrity, claims = checks.check_integrity(record, info, ctx.settings.issuer)
     if claims is not None:
-        presentation = views.present(record.sd_jwt, "public")
+        presentation = views.present(checks.issuance(record), "public")
         certificate = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
             "certificate"
         ]
@@ -278,7 +278,7 @@ def view_body(ctx, result: Result, view: str) -> tuple[dict, str]:
     body["view"] = view
     if result.claims is not None:
         info = jwks_info(ctx, result.record.sandbox, result.record.kid)
-        presentation = views.present(result.record.sd_jwt, view)
+        presentation = views.present(checks.issuance(result.record), view)
         body["sd_jwt"] = presentation
         body["certificate"] = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
             "certificate"
@@ -297,7 +297,9 @@ def signed_document(ctx, result: Result, view: str) -> dict:
     from originlink.credentials import views
 
     record = result.record
-    presentation = views.present(record.sd_jwt, view) if result.claims is not None else None
+    presentation = (
+        views.present(checks.issuance(record), view) if result.claims is not None else None
+    )
     body = view_body(ctx, result, view)[0] if view != "public" else result.body
     return {
         "type": "originlink.signed-certificate",
@@ -319,7 +321,7 @@ def upgrade_legacy(ctx, record):
     SD-JWT issuance at its first verification — only if the old signature holds and the stored
     document hashes to the signed digest — recorded as a `signature_upgraded` event in its
     hash chain (docs/verification.md, "Certificates signed before SD-JWT")."""
-    if record.sd_jwt or not record.jws:
+    if record.sd_seed or not record.jws:
         return record
     from originlink.signing import JwsError
     from originlink.signing.jws import decode_unverified
@@ -351,7 +353,7 @@ def upgrade_legacy(ctx, record):
         actor="service",
         detail={"format": "dc+sd-jwt", "kid": signed.kid, "previous_kid": record.kid},
     )
-    updated.sd_jwt, updated.jws, updated.kid = signed.text, signed.jwt, signed.kid
+    updated.sd_seed, updated.jws, updated.kid = signed.seed, signed.jwt, signed.kid
     try:
         ctx.store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
     except VersionConflict:  # another worker upgraded it (or it changed): read it again
