@@ -103,11 +103,15 @@ ATTESTS = (
 )
 
 
-def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | None]:
-    """The service's signature over the whole certificate (its SD-JWT issuance with every
-    disclosure), and that the stored document is exactly what was signed. Returns the check
-    and the signed claims (None when it does not verify)."""
-    from originlink.credentials import sdjwt, views
+def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | None, object]:
+    """The service's signature over the whole certificate, and that the stored document is
+    exactly what was signed: the issuer-signed JWT verifies, and the disclosures rebuilt from
+    the stored document hash to exactly the digests it signed (each disclosure carries its
+    children's digests, so equal top-level digests mean an equal document). Returns the check,
+    the signed claims and the rebuilt issuance (None, None when it does not verify)."""
+    from originlink.credentials import views
+    from originlink.signing import JwsError, verify_jws
+    from originlink.signing.jws import decode_unverified
 
     result = {
         "ok": False,
@@ -121,21 +125,26 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
     }
     if not record.sd_seed:
         result.update(code="signature_invalid", detail="no SD-JWT issuance")
-        return result, None
+        return result, None, None
     try:
-        verified = sdjwt.verify(issuance(record).to_text(), info["jwks"], typ=views.TYPES)
-    except sdjwt.SdJwtError as exc:
-        # A disclosure rebuilt from the stored document that the signature does not cover:
-        # the stored document is not what was signed.
-        code = {"unknown_key": "unknown_key", "disclosure_not_signed": "digest_mismatch"}.get(
-            exc.code, "signature_invalid"
+        if decode_unverified(record.jws)[0].get("typ") not in views.TYPES:
+            raise JwsError("not an SD-JWT issuance")
+        claims = verify_jws(record.jws, info["jwks"])
+    except JwsError as exc:
+        unknown = "unknown key" in str(exc)
+        result.update(code="unknown_key" if unknown else "signature_invalid", detail=str(exc))
+        return result, None, None
+    issued = issuance(record)
+    signed = (claims.get("certificate") or {}).get("_sd")
+    rebuilt = [d.digest for d in issued.disclosures if len(d.path) == 2]
+    if not isinstance(signed, list) or sorted(signed) != sorted(rebuilt):
+        result.update(
+            code="digest_mismatch",
+            detail="the stored document is not what was signed (its disclosures differ)",
         )
-        result.update(code=code, detail=str(exc))
-        return result, None
-    claims = verified.claims
-    recomputed = document_digest(claims.get("certificate") or {})
+        return result, None, None
     if not (
-        claims.get("digest") == record.digest == recomputed == document_digest(record.document)
+        claims.get("digest") == record.digest == document_digest(record.document)
         and claims.get("public_id") == record.public_id
         and claims.get("number") == record.number
         and bool(claims.get("sandbox")) == bool(record.sandbox)
@@ -144,14 +153,14 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
             code="digest_mismatch",
             detail="the stored document does not hash to the signed digest",
         )
-        return result, None
+        return result, None, None
     result.update(
         ok=True,
         code=SIGNATURE_VALID,
         signed_at=claims.get("iat"),
         submitted_by=(claims.get("submitted_by") or {}).get("name"),
     )
-    return result, claims
+    return result, claims, issued
 
 
 def issuance(record):

@@ -105,6 +105,7 @@ class Result:
         "claims",
         "views",
         "expires",
+        "issued",
     )
 
     def __init__(self, body: dict, record, valid_until, claims: dict | None):
@@ -122,6 +123,7 @@ class Result:
         self.views: dict = {}  # view -> (body, json) of the access-code and owner's answers
         unknown = body["checks"]["integrity"]["code"] == "unknown_key"
         self.expires = time.monotonic() + UNKNOWN_KEY_TTL if unknown else None
+        self.issued = None  # the rebuilt SD-JWT issuance (views present subsets of it)
 
     def fresh(self) -> bool:
         return self.expires is None or time.monotonic() < self.expires
@@ -185,9 +187,9 @@ def verify(ctx, record) -> Result:
     record = upgrade_legacy(ctx, record)
     key = (record.id, record.version, day)
     info = jwks_info(ctx, record.sandbox, record.kid)
-    integrity, claims = checks.check_integrity(record, info, ctx.settings.issuer)
+    integrity, claims, issued = checks.check_integrity(record, info, ctx.settings.issuer)
     if claims is not None:
-        presentation = views.present(checks.issuance(record), "public")
+        presentation = views.present(issued, "public")
         certificate = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
             "certificate"
         ]
@@ -215,6 +217,7 @@ def verify(ctx, record) -> Result:
     }
     body["status_attestation"] = _attest(ctx, record, status, day, body)
     result = Result(body, record, valid_until, claims)
+    result.issued = issued
     _results.put(key, result)
     return result
 
@@ -278,7 +281,7 @@ def view_body(ctx, result: Result, view: str) -> tuple[dict, str]:
     body["view"] = view
     if result.claims is not None:
         info = jwks_info(ctx, result.record.sandbox, result.record.kid)
-        presentation = views.present(checks.issuance(result.record), view)
+        presentation = views.present(result.issued, view)
         body["sd_jwt"] = presentation
         body["certificate"] = sdjwt.verify(presentation, info["jwks"], typ=views.TYPES).claims[
             "certificate"
@@ -297,9 +300,7 @@ def signed_document(ctx, result: Result, view: str) -> dict:
     from originlink.credentials import views
 
     record = result.record
-    presentation = (
-        views.present(checks.issuance(record), view) if result.claims is not None else None
-    )
+    presentation = views.present(result.issued, view) if result.claims is not None else None
     body = view_body(ctx, result, view)[0] if view != "public" else result.body
     return {
         "type": "originlink.signed-certificate",
