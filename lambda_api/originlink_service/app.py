@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chalice import Rate
 
+from .customs.routes import customs_api
 from .exporter_api import api
 from .http import host_is_ours, misdirected
 from .meta import meta
@@ -24,6 +25,10 @@ app.api.binary_types = []  # all bodies are text (JSON, HTML, SVG)
 app.register_blueprint(meta)
 app.register_blueprint(api)
 app.register_blueprint(verification)
+app.register_blueprint(customs_api)
+
+# The SQS queue the forwarder reads on AWS (infra/resources.yaml names it for each stage).
+OUTBOX_QUEUE = "originlink-outbox"
 
 
 @app.middleware("http")
@@ -52,7 +57,24 @@ def problems_and_limits(event, get_response):
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def drain_outbox(event):
-    """On Lambda: the outbox worker, once a minute (`make run` runs it in a thread)."""
-    from .outbox import drain_once
+    """On Lambda, once a minute: with a queue (ORIGINLINK_OUTBOX_QUEUE_URL), put what is due
+    on it for `forward_outbox`; without one, deliver it here. (`make run` runs the worker in a
+    thread of each server process.)"""
+    from .outbox import drain_once, relay
 
-    return {"forwarded": drain_once(context())}
+    ctx = context()
+    if ctx.settings.outbox_queue_url:
+        return {"queued": relay(ctx)}
+    return {"forwarded": drain_once(ctx)}
+
+
+@app.on_sqs_message(queue=OUTBOX_QUEUE, batch_size=10)
+def forward_outbox(event):
+    """On Lambda: deliver the outbox entries named by a batch of queue messages. Partial batch
+    response (the event source mapping has ReportBatchItemFailures): only the messages that
+    failed are retried, then dead-lettered by the queue's redrive policy."""
+    from .outbox import handle_queue_messages
+
+    messages = [(record.to_dict()["messageId"], record.body) for record in event]
+    failed = handle_queue_messages(context(), messages)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

@@ -30,6 +30,12 @@ class ServiceError(Exception):
         self.extra = extra
 
 
+class Unauthenticated(ServiceError):
+    """A caller authenticated by a signature (customs callbacks) that does not hold."""
+
+    code = "unauthenticated"
+
+
 class NotFound(ServiceError):
     """Unknown, or owned by another exporter: the same answer for both."""
 

@@ -14,7 +14,7 @@ from functools import wraps
 from chalice import Response
 from chalice.app import ChaliceUnhandledError
 
-from .errors import Conflict, InvalidInput, InvalidState, NotFound, ServiceError
+from .errors import Conflict, InvalidInput, InvalidState, NotFound, ServiceError, Unauthenticated
 
 PROBLEM_TYPE_BASE = "https://originlink.example/problems/"
 CONTENT_TYPE = "application/problem+json"
@@ -105,7 +105,13 @@ def from_chalice_error(response: Response, instance: str | None) -> Response:
 
 
 # The one place a domain error becomes an HTTP status.
-_STATUS = {NotFound: 404, InvalidInput: 422, InvalidState: 409, Conflict: 409}
+_STATUS = {
+    NotFound: 404,
+    InvalidInput: 422,
+    InvalidState: 409,
+    Conflict: 409,
+    Unauthenticated: 401,
+}
 
 
 def from_service_error(error: ServiceError) -> ApiProblem:

@@ -28,7 +28,8 @@ from originlink.links.access import new_access_code
 from originlink.model import Certificate, Problem, check_certificate
 from originlink.states import STANDING
 
-from . import lifecycle
+from . import changes, lifecycle
+from .customs import routing
 from .errors import Conflict, InvalidInput, InvalidState, NotFound
 from .lifecycle import TransitionNotAllowed
 from .schemas import CertificateResource
@@ -118,6 +119,8 @@ def resource(record: CertificateRecord, origin: str) -> dict:
                 origin, record.public_id, record.access_code, sandbox=record.sandbox
             ),
         },
+        "customs": routing.customs_view(record),
+        "certification": record.certification,
         "certificate": record.document,
     }
 
@@ -195,7 +198,9 @@ def _new_record(
     detail: dict | None = None,
     today: date,
     sandbox: bool = False,
-) -> tuple[CertificateRecord, list[Event], OutboxEntry]:
+) -> tuple[CertificateRecord, list[Event], list[OutboxEntry]]:
+    """A new signed record, its first two events, and the outbox entries that send it on
+    (customs/routing.py decides where: issuing body, destination, or paper only)."""
     cid = "crt_" + secrets.token_hex(10)
     # The lane at issue goes on the "issued" event (codes only: no figures), not the record, so
     # neither storage adapter changes; a later reclassification would be a new event.
@@ -215,23 +220,6 @@ def _new_record(
     received = lifecycle.make_event(
         cid, 1, "received", lifecycle.RECEIVED, actor=actor, prev_hash=None, detail=detail
     )
-    issued = lifecycle.make_event(
-        cid,
-        2,
-        "issued",
-        lifecycle.ISSUED,
-        actor="service",
-        prev_hash=received.hash,
-        detail={
-            "digest": digest,
-            "kid": signed.kid,
-            "sandbox": sandbox,
-            "classification": {
-                "lane": classified.lane,
-                "warnings": [w.code for w in classified.warnings],
-            },
-        },
-    )
     record = CertificateRecord(
         id=cid,
         exporter_id=exporter_id,
@@ -248,23 +236,35 @@ def _new_record(
         sandbox=sandbox,
         sd_seed=signed.seed,
         created_at=received.at,
-        updated_at=issued.at,
-        last_event_hash=issued.hash,
+        updated_at=received.at,
+        last_event_hash=received.hash,
         replaces=replaces,
         copy_of=copy_of,
         reuses_number=reuses_number,
     )
-    outbox = OutboxEntry(
-        id="obx_" + secrets.token_hex(10),
-        certificate_id=cid,
-        exporter_id=exporter_id,
-        kind="forward",
-        destination=cert.importing_party,
-        status="pending",
-        attempts=0,
-        created_at=issued.at,
-        next_attempt_at=issued.at,
+    outbox = routing.plan_new(ctx, record, cert, received.at)
+    plan = record.customs
+    issued = lifecycle.make_event(
+        cid,
+        2,
+        "issued",
+        lifecycle.ISSUED,
+        actor="service",
+        prev_hash=received.hash,
+        detail={
+            "digest": digest,
+            "kid": signed.kid,
+            "sandbox": sandbox,
+            "classification": {
+                "lane": classified.lane,
+                "warnings": [w.code for w in classified.warnings],
+            },
+            # Where it goes, as decided now (the configuration may change later).
+            "customs": {k: plan[k] for k in ("destination", "mode", "format", "why")},
+            "issuing_body": plan["issuing_body"],
+        },
     )
+    record.updated_at, record.last_event_hash = issued.at, issued.hash
     return record, [received, issued], outbox
 
 
@@ -379,7 +379,7 @@ def run_once(
         certificate_id=change.body.get("id"),
     )
     try:
-        store.commit(batch)
+        changes.commit(ctx, batch)
     except IdempotencyKeyTaken:
         return _replay(store.get_idempotency(exporter_id, request.key), request.hash)
     except DuplicateNumber as exc:
@@ -460,7 +460,7 @@ def create(ctx: Context, exporter_id: str, data: object, *, sandbox: bool = Fals
         ctx, exporter_id, cert, actor=exporter_id, today=today, sandbox=sandbox
     )
     return Change(
-        WriteBatch(creates=[(record, events)], outbox=[outbox]),
+        WriteBatch(creates=[(record, events)], outbox=outbox),
         resource(record, ctx.settings.origin),
         True,
     )
@@ -474,8 +474,9 @@ def cancel(
     updated, event = _advance(
         record, "cancelled", lifecycle.CANCELLED, actor=exporter_id, detail={"reason": reason}
     )
+    notice = routing.on_withdrawn(updated, event.at, reason=reason)
     return Change(
-        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]),
+        WriteBatch(updates=[RecordUpdate(updated, record.version, [event])], outbox=notice),
         resource(updated, ctx.settings.origin),
     )
 
@@ -515,10 +516,11 @@ def replace(
         detail={"replaced_by": new.id, "reason": reason, "article": "Art 3.17.5"},
     )
     updated.replaced_by = new.id
+    notice = routing.on_withdrawn(updated, event.at, reason=reason, replaced_by=new.number)
     batch = WriteBatch(
         creates=[(new, events)],
         updates=[RecordUpdate(updated, original.version, [event])],
-        outbox=[outbox],
+        outbox=outbox + notice,
     )
     return Change(batch, resource(new, ctx.settings.origin), created=True)
 
@@ -575,7 +577,7 @@ def certified_true_copy(
     batch = WriteBatch(
         creates=[(copy, events)],
         updates=[RecordUpdate(updated, original.version, [event])],
-        outbox=[outbox],
+        outbox=outbox,
     )
     return Change(batch, resource(copy, ctx.settings.origin), created=True)
 
@@ -585,5 +587,5 @@ def record_status(
 ) -> CertificateRecord:
     """A status change without idempotency key (outbox worker, customs callbacks)."""
     updated, event = lifecycle.advance(record, type_, new_state, actor=actor, detail=detail)
-    ctx.store.commit(WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
+    changes.commit(ctx, WriteBatch(updates=[RecordUpdate(updated, record.version, [event])]))
     return updated

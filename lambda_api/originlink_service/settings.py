@@ -21,6 +21,11 @@ ORIGINLINK_PUBLIC_URL     the one public origin (scheme://host[:port], no path):
 ORIGINLINK_ENVIRONMENT    production | demo (default demo: every page carries a DEMO band)
 ORIGINLINK_SANDBOX_KMS_KEY_ID  the sandbox signing key on KMS (signer=kms); locally the sandbox
                           key ring lives in DATA_DIR/signing-keys-sandbox
+ORIGINLINK_CUSTOMS_CONFIG customs destinations and issuing bodies (TOML or JSON file,
+                          docs/customs.md; default: DATA_DIR/customs.toml if it exists, else
+                          none connected: every certificate paper-parallel)
+ORIGINLINK_WEBHOOK_NETWORKS  public (default: exporters' webhooks may not point at loopback,
+                          private or link-local addresses) | any (one machine, e.g. make run)
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     environment: str = "demo"
     sandbox_kms_key_id: str | None = None
+    customs_config: str | None = None
+    webhook_networks: str = "public"
 
     def __post_init__(self) -> None:
         from originlink.links import public_origin
@@ -66,6 +73,10 @@ class Settings:
             )
         if self.production and not origin.startswith("https://"):
             raise ValueError("ORIGINLINK_PUBLIC_URL must be https:// in production")
+        if self.webhook_networks not in ("public", "any"):
+            raise ValueError(
+                f"ORIGINLINK_WEBHOOK_NETWORKS must be public or any, not {self.webhook_networks!r}"
+            )
 
     @property
     def origin(self) -> str:
@@ -107,6 +118,8 @@ class Settings:
             public_url=env.get("ORIGINLINK_PUBLIC_URL") or "http://127.0.0.1:8000",
             environment=env.get("ORIGINLINK_ENVIRONMENT", "demo"),
             sandbox_kms_key_id=env.get("ORIGINLINK_SANDBOX_KMS_KEY_ID") or None,
+            customs_config=env.get("ORIGINLINK_CUSTOMS_CONFIG") or None,
+            webhook_networks=env.get("ORIGINLINK_WEBHOOK_NETWORKS", "public"),
         )
 
     @property
@@ -121,18 +134,34 @@ class Settings:
     def sandbox_keys_dir(self) -> Path:
         return self.data_dir / "signing-keys-sandbox"
 
+    @property
+    def customs_file(self) -> Path | None:
+        """ORIGINLINK_CUSTOMS_CONFIG, else DATA_DIR/customs.toml if there is one (what
+        `originlink serve --simulator` writes), else None: the built-in default."""
+        if self.customs_config:
+            return Path(self.customs_config)
+        embedded = self.data_dir / "customs.toml"
+        return embedded if self.storage == "sqlite" and embedded.is_file() else None
+
 
 class Context:
     """Holds the settings and builds the store and key ring on first use."""
 
     def __init__(
-        self, settings: Settings | None = None, *, store=None, keyring=None, sandbox_keyring=None
+        self,
+        settings: Settings | None = None,
+        *,
+        store=None,
+        keyring=None,
+        sandbox_keyring=None,
+        customs=None,
     ):
         self._lock = threading.Lock()
         self._settings = settings
         self._store = store
         self._keyring = keyring
         self._sandbox_keyring = sandbox_keyring
+        self._customs = customs
 
     @property
     def settings(self) -> Settings:
@@ -200,6 +229,18 @@ class Context:
     def keyring_for(self, sandbox: bool):
         return self.sandbox_keyring if sandbox else self.keyring
 
+    @property
+    def customs(self):
+        """The customs destinations and issuing bodies (`customs.config.Configured`), read
+        once from ORIGINLINK_CUSTOMS_CONFIG (or the built-in default)."""
+        if self._customs is None:
+            with self._lock:
+                if self._customs is None:
+                    from .customs.config import load
+
+                    self._customs = load(self.settings.customs_file)
+        return self._customs
+
     def aws_client(self, service: str):
         """A boto3 client for `dynamodb`, `kms` or `sqs`, at the endpoint the settings name
         (None: the region's own). The only place the service builds AWS clients."""
@@ -221,9 +262,16 @@ def context() -> Context:
 
 
 def configure(
-    settings: Settings | None = None, *, store=None, keyring=None, sandbox_keyring=None
+    settings: Settings | None = None,
+    *,
+    store=None,
+    keyring=None,
+    sandbox_keyring=None,
+    customs=None,
 ) -> Context:
     """Replace the process-wide context (tests, `originlink serve`)."""
     global _context
-    _context = Context(settings, store=store, keyring=keyring, sandbox_keyring=sandbox_keyring)
+    _context = Context(
+        settings, store=store, keyring=keyring, sandbox_keyring=sandbox_keyring, customs=customs
+    )
     return _context

@@ -82,8 +82,10 @@ def test_package_holds_the_app_and_both_distributions(packaged):
         in names
         for m in modules
     )
-    # Not in the bundle: the CLI's server (gunicorn) and the SDK the Lambda runtime provides.
+    # Not in the bundle: the CLI's server (gunicorn), the SDK the Lambda runtime provides, and
+    # the customs simulator (a test peer, its own distribution).
     assert not any(n.startswith(("gunicorn/", "boto3/", "botocore/")) for n in names)
+    assert not any(n.startswith("originlink_simulator") for n in names)
 
 
 def test_app_imports_from_the_bundle_alone(packaged, tmp_path):
@@ -115,7 +117,7 @@ def test_every_function_runs_with_the_stack_settings_and_role(packaged, resource
     merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
     functions = {n: r for n, r in merged.items() if r["Type"] == "AWS::Serverless::Function"}
     # A new Chalice function (e.g. an SQS forwarder) must get its settings in resources.yaml.
-    assert set(functions) == {"APIHandler", "DrainOutbox"}
+    assert set(functions) == {"APIHandler", "DrainOutbox", "ForwardOutbox"}
     wired = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     for function in functions.values():
         variables = function["Properties"]["Environment"]["Variables"]
@@ -213,7 +215,7 @@ def test_environment_names_are_those_the_app_reads(resources):
         and isinstance(node.args[0], ast.Constant)
         and str(node.args[0].value).startswith("ORIGINLINK_")
     }
-    for function in ("APIHandler", "DrainOutbox"):
+    for function in ("APIHandler", "DrainOutbox", "ForwardOutbox"):
         variables = resources[function]["Properties"]["Environment"]["Variables"]
         assert set(variables) <= read
         assert {"ORIGINLINK_TABLE", "ORIGINLINK_KMS_KEY_ID"} <= set(variables)
@@ -417,3 +419,14 @@ def test_first_api_key_is_created_in_a_table_built_from_the_template(
     assert [(k["key_id"], k["exporter"]) for k in listed] == [
         (created["key_id"], "Pearl River Furniture")
     ]
+
+
+def test_the_sqs_forwarder_reads_the_outbox_queue_with_partial_batch_responses(packaged):
+    merged = plain(cfn_yaml.load(str(packaged / "sam.yaml")))["Resources"]
+    events = merged["ForwardOutbox"]["Properties"]["Events"]
+    [(name, source)] = events.items()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::Sub": "${OutboxQueue.Arn}"}
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    variables = merged["ForwardOutbox"]["Properties"]["Environment"]["Variables"]
+    assert variables["ORIGINLINK_OUTBOX_QUEUE_URL"] == {"Ref": "OutboxQueue"}

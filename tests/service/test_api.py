@@ -78,10 +78,13 @@ def test_create_signs_stores_and_queues(client, api_key, certificate, created, c
     assert created["signature"]["kid"] in {k["kid"] for k in jwks["keys"]}
     # public id: >= 128 bits of randomness (22 base64url characters)
     assert len(created["public_id"]) >= 22
-    outbox = ctx.store.list_outbox()
-    assert [(e.certificate_id, e.status, e.destination) for e in outbox] == [
-        (created["id"], "pending", "VN")
-    ]
+    # No destination is connected in the default configuration: nothing is queued, and the
+    # certificate says it goes on paper (tests/customs: connected destinations).
+    assert ctx.store.list_outbox() == []
+    assert created["customs"]["mode"] == "paper-parallel"
+    why = "no electronic exchange with the customs of VN is configured"
+    assert created["customs"]["why"] == why
+    assert created["certification"] is None
 
 
 def test_get_list_and_events(client, api_key, created):
@@ -181,8 +184,16 @@ def test_idempotency_keys_are_per_exporter(client, api_key, other_key, certifica
     assert other.status_code == 201 and body(other)["id"] != created["id"]
 
 
-def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
+def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate, tmp_path):
     """Eight threads race with one key straight into the service over SQLite."""
+    from originlink_service.customs import config
+
+    connected = tmp_path / "customs.toml"  # VN connected, so that creating queues a message
+    connected.write_text(
+        '[destinations.VN]\nmode = "direct"\nendpoint = "http://127.0.0.1:9/never"\n'
+        'credentials = "env:NOT_USED_HERE"\n'
+    )
+    ctx._customs = config.load(connected)
     exporter_id = ctx.store.list_api_keys()[0].exporter_id
     req_hash = service.request_hash("POST", "/v1/certificates{}", certificate)
     barrier, answers, errors = threading.Barrier(8), [], []
@@ -205,7 +216,7 @@ def test_concurrent_duplicates_create_exactly_one(ctx, api_key, certificate):
     assert len({a.body["id"] for a in answers}) == 1
     assert sum(not a.replayed for a in answers) == 1
     assert len(ctx.store.list_certificates(exporter_id)[0]) == 1
-    assert len(ctx.store.list_outbox()) == 1
+    assert len(ctx.store.list_outbox()) == 1  # VN connected: one forward, not eight
 
 
 def test_duplicate_of_a_lifecycle_action_that_commits_meanwhile_replays(ctx, created):

@@ -60,8 +60,8 @@ def test_lambda_configuration_end_to_end(aws_ctx, certificate):
         )
         assert json.loads(cancel.body)["state"] == "cancelled"
     assert aws_ctx.store.get_by_public_id(created["public_id"]).state == "cancelled"
-    assert drain_once(aws_ctx, adapters={}) == 0
-    assert [e.status for e in aws_ctx.store.list_outbox()] == ["done"]
+    assert drain_once(aws_ctx) == 0
+    assert aws_ctx.store.list_outbox() == []  # no destination connected: paper-parallel
 
 
 def test_endpoints_queue_and_clients_come_from_the_settings(monkeypatch):

@@ -9,6 +9,7 @@ real keys are shown once by `originlink keys create` and never stored in clear.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import socket
 import sys
@@ -113,8 +114,71 @@ def local_origin(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def simulated_customs(settings, host: str, port: int) -> list[str]:
+    """Connect VN, TH, MY, SG, ID and China's customs to the simulator at host:port: the
+    shared secrets (DATA_DIR/customs-secrets.json, 0600, kept) and the configuration
+    (DATA_DIR/customs.toml, rewritten from the built-in template at each start). Returns the
+    simulator's command line."""
+    from ..customs.config import SIMULATED_FILE
+
+    data = settings.data_dir
+    base = local_origin(host, port)
+    config = data / "customs.toml"
+    config.write_text(
+        SIMULATED_FILE.read_text(encoding="utf-8").replace("{simulator}", base), encoding="utf-8"
+    )
+    settings.customs_config = str(config)
+    settings.webhook_networks = "any"  # one machine: the exporter's webhook may be local too
+    return [
+        sys.executable,
+        "-m",
+        "originlink_simulator",
+        "run",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--service-url",
+        settings.origin,
+        "--secrets",
+        str(data / "customs-secrets.json"),
+        "--data-dir",
+        str(data / "simulator"),
+        "--quiet",
+    ]
+
+
+def start_simulator(command: list[str], base: str):
+    """The simulator as a child process, once it answers (None and a sentence if it cannot).
+    It creates the shared secrets' file on start, before the service first reads it."""
+    import subprocess
+    import time
+    import urllib.request
+
+    proc = subprocess.Popen(command)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None, "originlink serve: the customs simulator stopped at start"
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                return proc, None
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    return None, "originlink serve: the customs simulator did not answer in 15 s"
+
+
 def _run(args) -> int:
     problem = port_in_use_problem(args.host, args.port)
+    simulator_port = args.simulator_port or args.port + 1
+    if not problem and args.simulator:
+        problem = port_in_use_problem(args.host, simulator_port)
+        if importlib.util.find_spec("originlink_simulator") is None:
+            problem = (
+                "originlink serve --simulator: the customs simulator is not installed "
+                "(pip install -e ./simulator, or make install)"
+            )
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -124,27 +188,75 @@ def _run(args) -> int:
         ctx.settings.public_url = local_origin(args.host, args.port)
     if ctx.settings.storage == "sqlite":
         ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = ctx.settings
+    simulator_command = (
+        simulated_customs(settings, args.host, simulator_port) if args.simulator else None
+    )
+    try:
+        _ = ctx.customs  # a configuration that cannot be used stops the start, in one sentence
+    except ValueError as exc:
+        print(f"originlink serve: {exc}", file=sys.stderr)
+        return 2
     ctx.keyring.active_signer()  # create the signing key before any worker starts
     api_key = ensure_demo_key(ctx)
     if hasattr(ctx.store, "close"):
         ctx.store.close()  # workers open their own connections after the fork
-    settings = ctx.settings
     text = banner(settings.origin, api_key, settings.data_dir, settings.environment)
+    text += customs_banner(ctx, local_origin(args.host, simulator_port) if args.simulator else None)
     from ..server import OriginLinkServer
 
     def on_ready() -> None:
         print(text, flush=True)
 
-    OriginLinkServer(
-        ctx.settings,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        threads=args.threads,
-        on_ready=on_ready,
-        access_log=not args.quiet,
-    ).run()
+    simulator = None
+    if simulator_command is not None:
+        base = local_origin(args.host, simulator_port)
+        simulator, problem = start_simulator(simulator_command, base)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    try:
+        OriginLinkServer(
+            settings,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            threads=args.threads,
+            on_ready=on_ready,
+            access_log=not args.quiet,
+        ).run()
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
     return 0
+
+
+def customs_banner(ctx, simulator: str | None) -> str:
+    """What the customs exchange does here, in the banner."""
+    config = ctx.customs.config
+    pushed = sorted(p for p, d in config.destinations.items() if d.pushed)
+    bodies = sorted(i for i, b in config.issuing_bodies.items() if b.pushed)
+    how = f"simulated at {simulator}" if simulator else "direct"
+    lines = [
+        "  Customs      "
+        + (
+            f"{', '.join(pushed)} connected ({how})"
+            if pushed
+            else "no destination connected: certificates are paper-parallel (docs/customs.md)"
+        )
+    ]
+    if bodies:
+        lines.append(f"               {', '.join(bodies)} endorses Certificates of Origin")
+    if simulator:
+        lines.append(
+            "               a certificate goes issued → forwarded → accepted in about a second;"
+        )
+        lines.append(
+            "               watch it: curl -s -H 'Authorization: Bearer <key>' "
+            f"{ctx.settings.origin}/v1/certificates/<id>/events"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def register(subparsers) -> None:
@@ -160,4 +272,10 @@ def register(subparsers) -> None:
     )
     p.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     p.add_argument("--quiet", action="store_true", help="no access log")
+    p.add_argument(
+        "--simulator",
+        action="store_true",
+        help="start the customs simulator and connect VN, TH, MY, SG, ID and CN-GACC to it",
+    )
+    p.add_argument("--simulator-port", type=int, default=None, help="default: --port + 1")
     p.set_defaults(func=_run)
