@@ -7,18 +7,19 @@ PORT   ?= 8000
 DATA   ?= var
 PIP     = $(BIN)/python -m pip --quiet
 
-.PHONY: run test install install-dev catalogues lint test-py test-aws test-odoo package bench clean
+.PHONY: run test install install-dev catalogues lint test-py test-aws e2e test-odoo package bench clean
 LOCALE  = lambda_api/originlink_service/verification/locale
 
-# What running needs: the core and the service (two distributions, installed editable).
-$(BIN)/.installed-run: pyproject.toml lambda_api/pyproject.toml
+# What running needs: the core, the service and the customs simulator (three distributions,
+# installed editable; the simulator is never part of the Lambda bundle).
+$(BIN)/.installed-run: pyproject.toml lambda_api/pyproject.toml simulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -e . -e ./lambda_api
+	$(PIP) install -e . -e ./lambda_api -e ./simulator
 	touch $@
 
 # What testing adds: test tools, moto, linters.
 $(BIN)/.installed-dev: $(BIN)/.installed-run
-	$(PIP) install -e '.[dev]' -e ./lambda_api
+	$(PIP) install -e '.[dev]' -e ./lambda_api -e ./simulator
 	touch $@
 
 install: $(BIN)/.installed-run catalogues
@@ -33,9 +34,10 @@ install-dev: $(BIN)/.installed-dev catalogues
 catalogues: $(BIN)/.installed-run
 	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 
-## make run: the whole service on this machine with embedded defaults (SQLite, local key, simulator)
+## make run: the whole service on this machine with embedded defaults (SQLite, local key), its
+## customs simulator on PORT+1 connected as VN, TH, MY, SG, ID and China's customs
 run: install
-	$(BIN)/originlink serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
+	$(BIN)/originlink serve --host $(HOST) --port $(PORT) --data-dir $(DATA) --simulator
 
 ## make test: lint, every Python test, the service's tests again on the AWS adapters, then the
 ## Odoo tests when Odoo is found (ODOO_PATH)
@@ -54,6 +56,11 @@ test-py: install-dev
 ## DynamoDB, KMS and SQS — a moto server over HTTP — switched only by settings (docs/operations.md)
 test-aws: install-dev
 	$(BIN)/pytest --backend aws tests/service tests/verification
+
+## make e2e: the end-to-end runs over real HTTP (also part of test-py): service + simulator +
+## a scripted exporter (tests/e2e); the Odoo leg joins there once the addon handles webhooks
+e2e: install-dev
+	$(BIN)/pytest -m e2e tests/e2e
 
 ## make test-odoo: the addon's tests in Odoo's own framework; needs ODOO_PATH and PostgreSQL
 test-odoo:
