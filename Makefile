@@ -55,7 +55,7 @@ test-py: install-dev
 ## make test-aws: the service's HTTP suite (exporter API, lifecycle, verification, customs) on
 ## DynamoDB, KMS and SQS — a moto server over HTTP — switched only by settings (docs/operations.md)
 test-aws: install-dev
-	$(BIN)/pytest --backend aws tests/service tests/verification
+	$(BIN)/pytest --backend aws tests/service tests/verification tests/customs
 
 ## make e2e: the end-to-end runs over real HTTP (also part of test-py): service + simulator +
 ## a scripted exporter (tests/e2e); the Odoo leg joins there once the addon handles webhooks

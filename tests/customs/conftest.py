@@ -75,13 +75,17 @@ def secrets_file(tmp_path) -> Path:
 
 @pytest.fixture
 def ctx(tmp_path, secrets_file):
-    """A fresh service whose customs are the simulator (started by `peer`)."""
+    """A fresh service whose customs are the simulator (started by `peer`), on the backend
+    `pytest --backend` chose (tests/storage_backend.py)."""
     from originlink_service.verification import verifier
 
     verifier.clear_caches()
-    ctx = settings_module.configure(
-        settings_module.Settings(data_dir=tmp_path / "data", webhook_networks="any")
-    )
+    import storage_backend
+
+    # SQLite and a local key, or (pytest --backend aws) DynamoDB, KMS and SQS on a moto server.
+    settings = storage_backend.current().settings(tmp_path / "data")
+    settings.webhook_networks = "any"
+    ctx = settings_module.configure(settings)
     yield ctx
     settings_module.configure()
 

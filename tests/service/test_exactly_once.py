@@ -30,8 +30,15 @@ pytestmark = pytest.mark.http
 
 
 @pytest.fixture
-def busy_server(tmp_path):
-    """A server of its own for each test (with its own table on the AWS backend)."""
+def busy_server(tmp_path, monkeypatch):
+    """A server of its own for each test (with its own table on the AWS backend). VN is a
+    connected destination (never reached), so that each certificate queues one message."""
+    connected = tmp_path / "customs.toml"
+    connected.write_text(
+        '[destinations.VN]\nmode = "direct"\nendpoint = "http://127.0.0.1:9/never"\n'
+        'credentials = "env:NOT_USED_HERE"\n'
+    )
+    monkeypatch.setenv("ORIGINLINK_CUSTOMS_CONFIG", str(connected))
     running = RunningServer(tmp_path / "data", workers=2, threads=8)
     running.start()
     yield running
