@@ -34,11 +34,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from originlink.formats import ubl
 from originlink.model import Certificate, CertificateInvalid
 
+from .fields import (  # noqa: F401  (part of this module's interface)
+    DIGEST_PATTERN,
+    FORMATS,
+    ID_PATTERN,
+    JSON_VERSIONS,
+    JWS_PATTERN,
+    RECIPIENT_PATTERN,
+    TIME_PATTERN,
+    UBL_VERSIONS,
+)
+
 FORMAT_NAME = "originlink.customs-message"
 MESSAGE_TYP = "originlink-customs-message+jwt"
-JSON_VERSIONS = ("1.0", "1.1")
-UBL_VERSIONS = ("2.1",)
-FORMATS: dict[str, tuple[str, ...]] = {"json": JSON_VERSIONS, "ubl": UBL_VERSIONS}
 CONTENT_TYPES = {"json": "application/json", "ubl": "application/xml"}
 # Message function codes of UN/EDIFACT 1225, as the WCO Data Model's item 017 uses them.
 FUNCTION_CODES = {"submit": "9", "cancel": "1"}
@@ -47,12 +55,6 @@ PURPOSES = ("import", "certification")
 HEADER_URI = "urn:originlink:customs-message:1"
 SIGNATURE_URI = "urn:originlink:message-signature:1"
 SCHEMAS = Path(__file__).with_name("schemas")
-
-ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
-RECIPIENT_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{2,16})?$"
-DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
-JWS_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
-TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 
 class MessageError(ValueError):

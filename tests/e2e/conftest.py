@@ -55,7 +55,7 @@ class Stack:
             try:
                 if requests.get(self.base + "/healthz", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still booting (slow)
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("the stack did not start")

@@ -226,7 +226,7 @@ class RunningServer:
             try:
                 if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still booting (slow)
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not start: " + self.output.decode())

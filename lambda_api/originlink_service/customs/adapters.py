@@ -19,7 +19,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from originlink.exchange import messages
 from originlink.exchange.signature import signed_headers
 
 from ..storage import CertificateRecord, OutboxEntry
@@ -76,7 +75,9 @@ class Answer:
         }
 
 
-def attestation(record: CertificateRecord) -> messages.Attestation:
+def attestation(record: CertificateRecord):
+    from originlink.exchange import messages  # lazy: the message models are costly to import
+
     return messages.Attestation(
         certificate_id=record.id,
         public_id=record.public_id,
@@ -98,6 +99,8 @@ def message_request(
     """The signed message for `peer_id` (a destination or an issuing body) about `record`.
     Built at each attempt from the configuration of the moment, so a corrected configuration
     applies to a redriven message."""
+    from originlink.exchange import messages  # lazy: the message models are costly to import
+
     customs = ctx.customs
     peer = customs.peer(peer_id)
     if peer is None or not peer.pushed:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from originlink.credentials.certification import verify_endorsement
 from originlink.exchange import signature
-from originlink.exchange.messages import DIGEST_PATTERN, ID_PATTERN, JWS_PATTERN, TIME_PATTERN
+from originlink.exchange.fields import DIGEST_PATTERN, ID_PATTERN, JWS_PATTERN, TIME_PATTERN
 from originlink.states import (
     ACCEPTED,
     ACKNOWLEDGED,

@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from originlink.exchange.messages import FORMATS
+from originlink.exchange.fields import FORMATS
 from originlink.exchange.signature import MIN_SECRET_LENGTH
 
 DEFAULT_FILE = Path(__file__).with_name("default.toml")
