@@ -228,8 +228,8 @@ class Simulator:
                 claims = verify_jws(attestation.get("jws") or "", self._service_jwks(True))
         except JwsError as exc:
             raise Refused(422, "attestation", f"attestation: {exc}") from exc
-        expected = (digest, attestation.get("certificate_id"), attestation.get("public_id"))
-        if (claims.get("digest"), claims.get("sub"), claims.get("public_id")) != expected:
+        expected = (digest, attestation.get("public_id"), cert.number)
+        if (claims.get("digest"), claims.get("public_id"), claims.get("number")) != expected:
             raise Refused(422, "attestation", "the attestation names another certificate")
 
     def _take_in(self, role: str, peer: str, fmt: str, message: dict) -> tuple[int, dict]:

@@ -147,17 +147,27 @@ class SimulatorServer(ThreadingHTTPServer):
 
 
 def http_jwks(service_url: str):
-    """The service's published keys, fetched and kept (again at once when asked to refresh:
-    a message signed with a key we do not know yet)."""
+    """The service's published keys — its key set and, where it has one, its sandbox key set
+    (a simulated peer also takes sandbox certificates) — fetched and kept, and fetched again
+    when asked to refresh (a message signed with a key we do not know yet)."""
     lock = threading.Lock()
     cache: dict = {}
+
+    def fetch(path: str) -> list:
+        try:
+            with urllib.request.urlopen(service_url + path, timeout=5) as answer:
+                return json.loads(answer.read()).get("keys", [])
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return []
+            raise
 
     def jwks(refresh: bool) -> dict:
         with lock:
             if refresh or "keys" not in cache:
-                with urllib.request.urlopen(service_url + "/.well-known/jwks.json", timeout=5) as r:
-                    cache.clear()
-                    cache.update(json.loads(r.read()))
+                keys = fetch("/.well-known/jwks.json") + fetch("/.well-known/sandbox/jwks.json")
+                cache.clear()
+                cache["keys"] = keys
             return dict(cache)
 
     return jwks

@@ -45,7 +45,7 @@ def destinations():
 
 @route("/v1/certificates/{certificate_id}/official-certificate", methods=["POST"])
 def record_official_certificate(certificate_id):
-    exporter_id, data, body = _change_request(OfficialCertificateRequest)
+    exporter_id, _sandbox, data, body = _change_request(OfficialCertificateRequest)
     answer = official.record_official_certificate(
         context(), exporter_id, certificate_id, body, request=_idempotency(data)
     )
