@@ -2,14 +2,15 @@
 embedded mode (SQLite with synchronous=FULL, a local signing key, the customs simulator on
 loopback HTTP checking every message as strictly as in `make run`).
 
-    .venv/bin/python -m bench.bench_forward                 # 300 certificates
-    .venv/bin/python -m bench.bench_forward --count 1000 --workers 1 4
+    .venv/bin/python -m bench.bench_forward                 # 300 certificates, best of 3
+    .venv/bin/python -m bench.bench_forward --count 1000 --workers 1 4 --repeat 5
 
 * `issue`: certificates created through the service's `create` (validate, classify, digest,
   sign, one SQLite transaction with the outbox entry), one after another — the baseline;
 * `forward json/1.1` and `forward ubl/2.1`: the outbox drained to the simulator until every
   entry is acknowledged (simulator's 202 receipt, then the `forwarded` event and the entry's
-  finish in one transaction), with 1 and 4 worker threads (`make run` uses 4 per process).
+  finish, up to 10 deliveries per transaction), with 1 and 4 worker threads (`make run` uses
+  4 per process).
   The simulator runs in its own process, as in `make run`, checking every message (HMAC,
   signature, schema or XSD, attestation); its callbacks are off (`silent`): this measures the
   forwarder alone.
@@ -45,7 +46,7 @@ def _document(name: str, importing: str, number: str) -> dict:
     return doc
 
 
-def run(count: int, workers: list[int]) -> list[tuple[str, float]]:
+def run(count: int, workers: list[int], repeat: int = 3) -> list[tuple[str, float]]:
     from originlink_service import outbox, service
     from originlink_service import settings as settings_module
     from originlink_service.auth import create_api_key
@@ -68,27 +69,30 @@ def run(count: int, workers: list[int]) -> list[tuple[str, float]]:
             batch = 0
             for destination, label in (("VN", "json/1.1"), ("TH", "ubl/2.1")):
                 for n in workers:
-                    batch += 1
-                    docs = [
-                        _document("certificate-declaration.json", destination, f"B{batch}-{i}")
-                        for i in range(count)
-                    ]
-                    started = time.perf_counter()
-                    for i, doc in enumerate(docs):
-                        request = service.IdempotentRequest(f"b{batch}-{i}", f"h{batch}-{i}")
-                        service.create(ctx, exporter, doc, request=request)
-                    issue = count / (time.perf_counter() - started)
-                    started = time.perf_counter()
-                    delivered = 0
-                    while delivered < count:
-                        delivered += outbox.drain_once(ctx, workers=n)
-                    forward = count / (time.perf_counter() - started)
+                    issue = forward = 0.0
+                    for _ in range(repeat):  # best of `repeat` rounds: the machine is shared
+                        batch += 1
+                        docs = [
+                            _document("certificate-declaration.json", destination, f"B{batch}-{i}")
+                            for i in range(count)
+                        ]
+                        started = time.perf_counter()
+                        for i, doc in enumerate(docs):
+                            request = service.IdempotentRequest(f"b{batch}-{i}", f"h{batch}-{i}")
+                            service.create(ctx, exporter, doc, request=request)
+                        issue = max(issue, count / (time.perf_counter() - started))
+                        started = time.perf_counter()
+                        delivered = 0
+                        while delivered < count:
+                            delivered += outbox.drain_once(ctx, workers=n)
+                        forward = max(forward, count / (time.perf_counter() - started))
                     rows.append((f"issue ({label} batch)", issue))
                     rows.append((f"forward {label}, {n} worker(s)", forward))
                     rows.append((f"  ratio forward / issue ({label}, {n})", forward / issue))
+            sent = batch * count
             with urllib.request.urlopen(base + "/control/stats") as answer:
                 stats = json.loads(answer.read())
-            assert stats["unique"] == stats["messages"] == count * len(workers) * 2, stats
+            assert stats["unique"] == stats["messages"] == sent, stats  # each exactly once
         finally:
             simulator.terminate()
             simulator.wait(timeout=10)
@@ -134,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300, help="certificates per run")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is kept")
     args = parser.parse_args(argv)
-    rows = run(args.count, args.workers)
+    rows = run(args.count, args.workers, args.repeat)
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         unit = "" if "ratio" in name else " certificates/s"
