@@ -91,8 +91,8 @@ class UnknownEdition(InvalidHsCode):
 def compact(code: str) -> str:
     """The code without the dots and spaces people write in it ("9403.60" -> "940360").
     Anything that is not a string is returned as it is, for the caller's type check."""
-    if not isinstance(code, str):
-        return code
+    if not isinstance(code, str) or (code.isdigit() and code.isascii()):
+        return code  # not text (the caller's type check says so), or already compact
     return "".join(code.split()).replace(".", "")
 
 

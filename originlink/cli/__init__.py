@@ -6,13 +6,16 @@ The core's own commands are listed below. Other distributions add theirs through
 imports them; a command whose distribution is not installed answers in one line what to install.
 
 Exit codes: 0 done, 1 the command ran and found a problem (e.g. invalid document),
-2 unreadable input or bad usage.
+2 unreadable input or bad usage, 141 the program reading the output closed it early (as in
+`originlink psr coverage --format text | head`): stopped quietly, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -70,12 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
-        return 2
-    return int(args.func(args) or 0)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return 2
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what `cat`, `grep` ... exit with in the same place
+
+
+def _reader_went_away() -> int:
+    """The program reading our output stopped (`originlink psr show 9403 ... | head -3`): stop
+    quietly, as Unix tools do, without a traceback. Standard output is pointed at /dev/null so
+    that the interpreter's last flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (tests capture it): nothing left to flush
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":
