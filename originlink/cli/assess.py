@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from originlink.rules.assess import assess
+from originlink.rules.assess import assess, validate_input
 from originlink.rules.models import Assessment, AssessmentInput, AssessmentInputError
 from originlink.rules.psr import PsrTable
 
@@ -77,6 +77,7 @@ def _run(args) -> int:
     try:
         # Numbers become Decimal, never float: amounts stay exact.
         data = json.loads(text, parse_float=Decimal)
+        del text  # each stage frees what the next no longer needs: the memory is reused
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         return _error("bad_json", f"{args.file} is not JSON ({exc.msg} at {where})")
@@ -89,7 +90,9 @@ def _run(args) -> int:
     except (ValueError, OSError) as exc:
         return _error("psr_store_damaged", str(exc))
     try:
-        result = assess(data, table=table)
+        validated = validate_input(data)
+        del data
+        result = assess(validated, table=table)
     except AssessmentInputError as exc:
         problems = [p.model_dump() for p in exc.problems]
         return _error("invalid_assessment_input", str(exc), problems)

@@ -150,11 +150,20 @@ def validate_input(data: Mapping | AssessmentInput) -> AssessmentInput:
         raise AssessmentInputError([problem]) from None
 
 
+# Materials are validated as dataclasses (models.Material); the contract's codes are a model's.
+_AS_MODEL = {
+    "dataclass_type": ("model_type", "Input should be an object"),
+    "unexpected_keyword_argument": ("extra_forbidden", "Extra inputs are not permitted"),
+}
+
+
 def _problem(err) -> Problem:
     loc = tuple(err.get("loc", ()))
     path = format_path(loc)
     field = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
     code, msg = err["type"], err["msg"]
+    if code in _AS_MODEL:  # a material is a dataclass (speed); its errors read as a model's
+        code, msg = _AS_MODEL[code]
     if code == "string_pattern_mismatch" and field in _PATTERN_HELP:
         msg = "expected " + _PATTERN_HELP[field]
         if loc[:1] == ("product",):

