@@ -250,7 +250,7 @@ def customs_banner(ctx, simulator: str | None) -> str:
         lines.append(f"               {', '.join(bodies)} endorses Certificates of Origin")
     if simulator:
         lines.append(
-            "               a certificate goes issued → forwarded → accepted in about a second;"
+            "               a certificate goes issued → endorsed → forwarded → accepted in 2 s;"
         )
         lines.append(
             "               watch it: curl -s -H 'Authorization: Bearer <key>' "
