@@ -172,3 +172,16 @@ def test_deliveries_stop_when_the_webhook_is_removed_and_are_per_exporter(
     other = create_api_key(ctx.store, "globex")[2]
     log = json.loads(client.http.get("/v1/webhook/deliveries", headers=auth(other)).body)
     assert log == {"items": []}
+
+
+def test_a_webhook_url_is_checked_again_at_each_delivery(ctx, client, api_key, receiver):
+    """Registered while allowed; the policy (or what the name resolves to) changed since."""
+    register(client, api_key, receiver.url)
+    create(client, api_key, load_example("certificate-declaration.json"), "wh-4")
+    ctx.settings.webhook_networks = "public"  # now http://127.0.0.1 is refused
+    assert outbox.drain_once(ctx) == 0
+    [skipped] = json.loads(client.http.get("/v1/webhook/deliveries", headers=auth(api_key)).body)[
+        "items"
+    ]
+    assert skipped["status"] == "skipped" and receiver.received == []
+    assert "refused now" in ctx.store.get_outbox(skipped["id"]).outcome["skipped"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from originlink.states import STANDING
 
 from .. import lifecycle
+from ..errors import InvalidInput
 from ..storage import CertificateRecord, OutboxEntry, RecordUpdate
 from . import adapters, webhooks
 from .config import ConfigError
@@ -52,6 +53,10 @@ def prepare(ctx, entry: OutboxEntry, record: CertificateRecord | None, at: str) 
         hook = ctx.store.get_webhook(entry.exporter_id)
         if hook is None:
             return _skip("no webhook is registered any more")
+        try:  # again at each delivery: a name may resolve elsewhere than when registered
+            webhooks.check_url(hook.url, ctx.settings.webhook_networks)
+        except InvalidInput as exc:
+            return _skip(f"the webhook's URL is refused now: {exc.detail}")
         return Step("send", webhooks.request(hook, entry.payload), webhooks.TIMEOUT_SECONDS)
     if record is None:
         return _skip("the certificate does not exist")
