@@ -29,8 +29,8 @@ install-dev: $(BIN)/.installed-dev catalogues
 # compile their own (lambda_api/setup.py). Re-extract after changing a template:
 #   cd lambda_api && ../.venv/bin/pybabel extract -F babel.cfg -k N_ --no-location \
 #       --omit-header -o originlink_service/verification/locale/messages.pot . && \
-#   ../.venv/bin/pybabel update -i originlink_service/verification/locale/messages.pot \
-#       -d originlink_service/verification/locale --no-location --ignore-obsolete
+#   ../.venv/bin/pybabel update -i originlink_service/verification/locale/messages.pot -w 100 -N \
+#       -d originlink_service/verification/locale --ignore-obsolete
 catalogues: $(BIN)/.installed-run
 	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 

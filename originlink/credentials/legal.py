@@ -12,6 +12,7 @@ Declaration of Origin, to the approved exporter who makes it (Art 3.16.1(b)).
 |---|---|---|
 | `endorsed` | yes | the issuing body's own signature over it checks against its keys |
 | `approved_exporter` | yes | a Declaration of Origin: the approved exporter is the legal author |
+| `exporter_or_producer` | no | a Declaration by any exporter or producer (Art 3.16.1(c)) |
 | `recorded` | no | the exporter recorded the issuing body's certificate number: check it there |
 | `not_certified` | no | no issuing body has certified it (a draft, or not yet endorsed) |
 | `refused` | no | the issuing body refused to certify it (signed by that body) |
@@ -58,6 +59,15 @@ def legal_certification(
             "verified": True,
             "by": {"kind": "approved_exporter", "authorisation_code": approved_exporter_code},
             "article": "Art 3.16.1(b)",
+        }
+    if document_type == "declaration_of_origin_by_exporter_or_producer":
+        # The author is whoever submitted it (OriginLink's signature attests that much); no
+        # Party vetted them, so this is said plainly but not shown as certified.
+        return {
+            "code": "exporter_or_producer",
+            "verified": False,
+            "by": {"kind": "exporter_or_producer"},
+            "article": "Art 3.16.1(c)",
         }
     cert = certification if isinstance(certification, dict) else {}
     kind = cert.get("kind")
@@ -116,6 +126,8 @@ def headline(*, integrity_ok: bool, status_ok: bool, legal: dict) -> str:
     - `certified_valid` (green): intact, valid, and the legal certification verified,
     - `recorded_valid`: intact and valid; the certificate number recorded by the exporter is
       to be checked with the issuing body (not alarming: a legitimate paper-issued CO),
+    - `declared_valid`: intact and valid; a Declaration of Origin by the exporter or producer
+      (Art 3.16.1(c)), which no issuing body or authorisation stands behind,
     - `not_certified`: intact and valid data, but no issuing body has certified it,
     - `sandbox`: never a certificate of origin,
     - `not_valid`: altered, cancelled, replaced, expired, rejected, refused or the attached
@@ -127,4 +139,6 @@ def headline(*, integrity_ok: bool, status_ok: bool, legal: dict) -> str:
         return "not_valid"
     if legal["verified"]:
         return "certified_valid"
+    if legal["code"] == "exporter_or_producer":
+        return "declared_valid"
     return "recorded_valid" if legal["code"] == "recorded" else "not_certified"

@@ -79,3 +79,28 @@ def test_a_refusal_is_signed_too_and_never_ok():
     )
     assert (check.ok, check.code) == (False, "refused")
     assert "Box 10" in check.message
+
+
+def test_a_declaration_by_any_exporter_or_producer_is_said_plainly_never_green():
+    """Art 3.16.1(c): the exporter or producer is the author; no issuing body, no approval."""
+    from originlink.credentials.legal import headline, legal_certification
+
+    legal = legal_certification(
+        "declaration_of_origin_by_exporter_or_producer",
+        None,
+        issuing_body=None,
+        digest=DIGEST,
+        number=NUMBER,
+    )
+    assert legal == {
+        "code": "exporter_or_producer",
+        "verified": False,
+        "by": {"kind": "exporter_or_producer"},
+        "article": "Art 3.16.1(c)",
+    }
+    assert headline(integrity_ok=True, status_ok=True, legal=legal) == "declared_valid"
+    assert headline(integrity_ok=False, status_ok=True, legal=legal) == "not_valid"
+    approved = legal_certification(
+        "declaration_of_origin", None, issuing_body=None, digest=DIGEST, number=NUMBER
+    )
+    assert headline(integrity_ok=True, status_ok=True, legal=approved) == "certified_valid"
