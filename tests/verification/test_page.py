@@ -239,3 +239,20 @@ def test_a_certificate_not_issued_yet_looks_unknown(client, fleet, ctx):
     assert hidden.body == unknown.body and hidden.headers == unknown.headers
     api = client.http.get(f"/v1/verify/{cert['public_id']}")
     assert api.status_code == 404
+
+
+def test_the_page_says_how_customs_learn_of_the_certificate(client, fleet):
+    """Issue 9.1: with no electronic link configured for VN (the default), the status says the
+    customs will check the paper or PDF, in the page's language — in the JSON too, signed with
+    the rest of the answer."""
+    cert = fleet.issue()
+    body = client.http.get(f"/v1/verify/{cert['public_id']}").json_body
+    assert body["checks"]["status"]["channel"] == {"destination": "VN", "mode": "paper-parallel"}
+    _, html = page(client, f"/v/{cert['public_id']}")
+    assert 'id="customs-channel" data-mode="paper-parallel"' in html
+    assert (
+        "Not sent electronically: the customs of Vietnam will check the paper or PDF "
+        "certificate, which stays verifiable here." in html
+    )
+    _, zh = page(client, f"/v/{cert['public_id']}?lang=zh-Hans")
+    assert "未以电子方式发送：越南海关将核查纸质或PDF证书" in zh

@@ -193,8 +193,24 @@ def _last_event(events, state: str):
     return next((e for e in reversed(events) if e.state == state), None)
 
 
+def customs_channel(record) -> dict | None:
+    """How the destination customs learn of the certificate (the customs exchange's routing):
+    `direct` or `manual-review` (sent electronically) or `paper-parallel` (not sent: customs
+    check the paper or PDF, which stays verifiable here)."""
+    customs = record.customs if isinstance(record.customs, dict) else None
+    if not customs or not customs.get("destination"):
+        return None
+    return {"destination": customs["destination"], "mode": customs.get("mode")}
+
+
 def check_status(record, events, valid_until: date, today: date, replacement) -> dict:
     """`replacement` is the replacing record (or None)."""
+    status = _status(record, events, valid_until, today, replacement)
+    status["channel"] = customs_channel(record)
+    return status
+
+
+def _status(record, events, valid_until: date, today: date, replacement) -> dict:
     customs = record.state if record.state not in {lifecycle.ISSUED} else None
     if record.state == lifecycle.CANCELLED:
         event = _last_event(events, lifecycle.CANCELLED)
