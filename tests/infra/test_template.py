@@ -279,7 +279,7 @@ def test_alarms_cover_errors_throttles_and_dead_letters(resources):
     watched = {
         (a["Namespace"], a["MetricName"], json.dumps(a["Dimensions"][0]["Value"])) for a in alarms
     }
-    for function in ("APIHandler", "DrainOutbox"):
+    for function in ("APIHandler", "DrainOutbox", "ForwardOutbox"):
         ref = json.dumps({"Ref": function})
         assert ("AWS/Lambda", "Errors", ref) in watched
         assert ("AWS/Lambda", "Throttles", ref) in watched
@@ -363,7 +363,8 @@ def test_key_actions_are_exactly_the_signer_calls(resources):
     assert operations == {"Sign", "GetPublicKey"}
     statements = _statements(resources)
     assert _actions(statements, "kms:") == {f"kms:{op}" for op in operations}
-    # Only the active key signs; retired keys are only read (published in the JWKS).
+    # Only the active key and the sandbox world's key sign; retired keys are only read
+    # (published in the JWKS).
     signing = [s for s in statements if "kms:Sign" in s["Action"]]
     assert [s["Resource"] for s in signing] == [
         {
@@ -372,8 +373,20 @@ def test_key_actions_are_exactly_the_signer_calls(resources):
                 {"Fn::GetAtt": ["SigningKey", "Arn"]},
                 {"Ref": "ActiveSigningKeyArn"},
             ]
-        }
+        },
+        {"Fn::GetAtt": ["SandboxSigningKey", "Arn"]},
     ]
+
+
+def test_sandbox_key_is_its_own_p256_key_wired_to_every_function(resources):
+    key = resources["SandboxSigningKey"]
+    assert key["Properties"]["KeySpec"] == "ECC_NIST_P256"
+    assert key["DeletionPolicy"] == "Retain"
+    for function in ("APIHandler", "DrainOutbox", "ForwardOutbox"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["ORIGINLINK_SANDBOX_KMS_KEY_ID"] == {
+            "Fn::GetAtt": ["SandboxSigningKey", "Arn"]
+        }
 
 
 def test_no_statement_grants_everything(resources):
