@@ -23,6 +23,11 @@ def register(subparsers) -> None:
         "answer, or credential (vc+jwt text or JSON)",
     )
     parser.add_argument("--jwks", required=True, help="JWKS file (/.well-known/jwks.json)")
+    parser.add_argument(
+        "--issuer-jwks",
+        help="an issuing body's published keys (JWKS file): check its endorsement in a saved "
+        "/v1/verify answer offline",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=handle)
 
@@ -50,7 +55,20 @@ def handle(args) -> int:
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
         print(f'error: --jwks {args.jwks}: expected {{"keys": [...]}}', file=sys.stderr)
         return 2
-    report = verify_file(content, jwks)
+    issuer_jwks = None
+    if args.issuer_jwks:
+        issuer_text = _read(args.issuer_jwks, "cannot read issuer JWKS")
+        try:
+            issuer_jwks = json.loads(issuer_text) if issuer_text is not None else None
+        except ValueError:
+            issuer_jwks = None
+        if not isinstance(issuer_jwks, dict) or not isinstance(issuer_jwks.get("keys"), list):
+            print(
+                f'error: --issuer-jwks {args.issuer_jwks}: expected {{"keys": [...]}}',
+                file=sys.stderr,
+            )
+            return 2
+    report = verify_file(content, jwks, issuer_jwks)
     if report.kind == "unknown":
         print(f"error: {args.file}: {report.checks[0]['message']}", file=sys.stderr)
         return 2

@@ -262,7 +262,44 @@ def answer_digest(answer: dict) -> str:
     return "sha256:" + hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
-def verify_status_attestation(data: dict, jwks: dict):
+def _legal_offline(legal: dict, claims: dict, issuer_jwks: dict | None) -> tuple:
+    """The legal certification of a saved answer, offline. Only an issuing body's endorsement
+    can be verified here — against that body's own published keys (`issuer_jwks`); anything
+    else is reported for what it is, never as verified."""
+    from .certification import verify_endorsement
+
+    code = legal.get("code")
+    body = (legal.get("by") or {}).get("name") or (legal.get("by") or {}).get("id") or "?"
+    token = legal.get("endorsement")
+    if isinstance(token, str):
+        if issuer_jwks is None:
+            return (
+                "legal",
+                None,
+                "not_checked_offline",
+                f"the service says {code} by {body}; give --issuer-jwks (that body's published "
+                "keys) to check its own signature offline",
+            )
+        check = verify_endorsement(
+            token, jwks=issuer_jwks, digest=claims.get("digest"), number=claims.get("number")
+        )
+        return ("legal", check.ok, check.code, check.message)
+    if code == "approved_exporter":
+        auth = (legal.get("by") or {}).get("authorisation_code")
+        return ("legal", None, code, f"a declaration by an approved exporter (code {auth})")
+    if code == "recorded":
+        where = legal.get("lookup_url") or "the issuing body"
+        return (
+            "legal",
+            None,
+            code,
+            f"certificate number {legal.get('number')} recorded by the exporter, not verified: "
+            f"check it with {body} ({where})",
+        )
+    return ("legal", None, code or "not_certified", "not certified by an issuing body")
+
+
+def verify_status_attestation(data: dict, jwks: dict, issuer_jwks: dict | None = None):
     """A saved `/v1/verify/{id}` answer: its `status_attestation` JWS must verify and cover
     the whole answer (`answer` claim); the certificate in it must be its view's SD-JWT."""
     from originlink.signing import JwsError, verify_jws
@@ -294,6 +331,9 @@ def verify_status_attestation(data: dict, jwks: dict):
         report.view, report.coverage = document.view, document.coverage
     elif data.get("certificate") is not None:
         report.add("document", False, "fields_not_signed", "the certificate has no SD-JWT")
+    legal = (data.get("checks") or {}).get("legal")
+    if isinstance(legal, dict):
+        report.add(*_legal_offline(legal, claims, issuer_jwks))
     report.add(
         "status",
         claims["status"] == "valid",
@@ -305,8 +345,9 @@ def verify_status_attestation(data: dict, jwks: dict):
     return report
 
 
-def verify_file(content: str | bytes, jwks: dict):
-    """Work out what the file is and verify it. Never raises on bad input."""
+def verify_file(content: str | bytes, jwks: dict, issuer_jwks: dict | None = None):
+    """Work out what the file is and verify it. Never raises on bad input. `issuer_jwks`: an
+    issuing body's published keys, to check its endorsement in a saved answer offline."""
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     text = text.strip()
     if not text.startswith("{") and "~" in text:
@@ -330,7 +371,7 @@ def verify_file(content: str | bytes, jwks: dict):
         if data.get("type") == "originlink.signed-certificate":
             return verify_signed_certificate(data, jwks)
         if "status_attestation" in data:
-            return verify_status_attestation(data, jwks)
+            return verify_status_attestation(data, jwks, issuer_jwks)
     report = VerificationReport("unknown")
     report.add("format", False, "unknown_format", "not a credential or signed certificate")
     return report

@@ -94,6 +94,7 @@ def test_saved_verification_answer_has_a_signed_status(tmp_path, client, fleet, 
     assert codes == {
         "integrity": "signature_valid",
         "document": "selectively_disclosed",
+        "legal": "not_certified",
         "status": "cancelled",
     }
     assert report["subject"]["reason"] == "duplicate"
@@ -102,4 +103,44 @@ def test_saved_verification_answer_has_a_signed_status(tmp_path, client, fleet, 
     data["checks"]["status"]["code"] = "valid"
     answer.write_text(json.dumps(data))
     assert main(["verify", str(answer), "--jwks", str(jwks)]) == 1
+    assert "claims_mismatch" in capsys.readouterr().out
+
+
+def test_an_endorsement_in_a_saved_answer_is_checked_offline_against_the_issuing_body(
+    tmp_path, client, fleet, capsys
+):
+    """The issuing body's own signature travels in the answer: with that body's published
+    keys it verifies offline; without them it is reported as not checked, never as verified;
+    with another body's keys it fails."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from originlink.signing import LocalKeySigner
+
+    _, jwks, _, _, _ = files(tmp_path, client, fleet)
+    cert = fleet.issue()
+    fleet.endorse(cert)
+    answer = tmp_path / "endorsed.json"
+    answer.write_text(download(client, f"/v1/verify/{cert['public_id']}"))
+    body_keys = tmp_path / "gacc-jwks.json"
+    body_keys.write_text(json.dumps({"keys": [fleet.body_signer.public_jwk]}))
+
+    assert main(["verify", str(answer), "--jwks", str(jwks), "--json"]) == 0
+    legal = next(c for c in json.loads(capsys.readouterr().out)["checks"] if c["check"] == "legal")
+    assert (legal["ok"], legal["code"]) == (None, "not_checked_offline")
+
+    args = ["verify", str(answer), "--jwks", str(jwks), "--issuer-jwks", str(body_keys)]
+    assert main([*args, "--json"]) == 0
+    legal = next(c for c in json.loads(capsys.readouterr().out)["checks"] if c["check"] == "legal")
+    assert (legal["ok"], legal["code"]) == (True, "endorsed")
+
+    other = tmp_path / "other-jwks.json"
+    impostor = LocalKeySigner(ec.generate_private_key(ec.SECP256R1()))
+    other.write_text(json.dumps({"keys": [impostor.public_jwk]}))
+    assert main(["verify", str(answer), "--jwks", str(jwks), "--issuer-jwks", str(other)]) == 1
+    assert "unknown_key" in capsys.readouterr().out
+    # The endorsement cannot be swapped for another certificate's: the answer is signed whole.
+    data = json.loads(answer.read_text())
+    data["checks"]["legal"]["endorsement"] = data["checks"]["legal"]["endorsement"][::-1]
+    answer.write_text(json.dumps(data))
+    assert main([*args]) == 1
     assert "claims_mismatch" in capsys.readouterr().out

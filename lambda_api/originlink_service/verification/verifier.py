@@ -166,6 +166,12 @@ def legal(ctx, record, certificate: dict) -> dict:
         approved_exporter_code=certificate.get("approved_exporter_code"),
         sandbox=bool(record.sandbox),
     )
+    # The issuing body's own signed answer travels with the statement, so a saved answer can be
+    # checked offline against that body's published keys (`originlink verify --issuer-jwks`).
+    if statement["code"] in {"endorsed", "refused", "endorsement_invalid"}:
+        token = certification.get("jws")
+        if isinstance(token, str):
+            statement["endorsement"] = token
     # What the exporter typed in Box 16, shown for what it is: named in the document.
     named = (certificate.get("certification") or {}).get("issuing_body")
     if named:
