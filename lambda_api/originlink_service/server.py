@@ -1,13 +1,37 @@
-"""`originlink serve`: the Chalice app under gunicorn (gthread workers: a pool of threads per
-process, HTTP/1.1 keep-alive), with an outbox worker thread in each worker process."""
+"""`originlink serve`: gunicorn's arbiter (worker processes, restarts, graceful shutdown, the
+hooks that start an outbox worker thread in each process) with an asyncio worker — uvicorn's,
+its HTTP/1.1 protocol hardened by `connection_guard.py` — serving the ASGI adapter (`asgi.py`),
+which runs the Chalice app in a bounded pool of threads per process.
+
+Why not gunicorn's threaded worker: a thread there reads the request itself, so fifty clients
+sending a header byte every four seconds hold every thread and the health check waits (issue
+17; docs/reliability.md has the figures of both, measured in one run by
+`bench/bench_slow_clients.py`). Here the event loop reads every request in full, against
+deadlines, before a thread is taken.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
 
+from .asgi import BodyLimits
+from .connection_guard import ConnectionLimits, GuardedHttpToolsProtocol
 from .settings import Settings, configure, context
+
+
+class GuardedWorker(UvicornWorker):
+    """A gunicorn worker process running uvicorn with the guarded protocol."""
+
+    CONFIG_KWARGS = {"loop": "auto", "http": "httptools", "server_header": False}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = getattr(self.app, "connection_limits", ConnectionLimits())
+        self.config.http = GuardedHttpToolsProtocol.with_limits(limits)
+        self.config.timeout_graceful_shutdown = self.cfg.graceful_timeout
 
 
 class OriginLinkServer(BaseApplication):
@@ -22,16 +46,21 @@ class OriginLinkServer(BaseApplication):
         on_ready: Callable[[], None] | None = None,
         outbox_interval: float = 2.0,
         access_log: bool = True,
+        connection_limits: ConnectionLimits | None = None,
+        body_limits: BodyLimits | None = None,
+        keepalive: int = 5,
     ):
         self.settings = settings
         self.on_ready = on_ready
         self.outbox_interval = outbox_interval
+        self.threads = threads
+        self.connection_limits = connection_limits or ConnectionLimits()
+        self.body_limits = body_limits or BodyLimits(max_bytes=settings.max_body_bytes)
         self.options = {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
-            "threads": threads,
-            "keepalive": 5,
+            "worker_class": GuardedWorker,
+            "keepalive": keepalive,
             "timeout": 30,
             "graceful_timeout": 10,
             "accesslog": "-" if access_log else None,
@@ -55,9 +84,9 @@ class OriginLinkServer(BaseApplication):
 
     def load(self):
         from .app import app
-        from .wsgi import ChaliceWSGI
+        from .asgi import ChaliceASGI
 
-        return ChaliceWSGI(app, self.settings.max_body_bytes)
+        return ChaliceASGI(app, limits=self.body_limits, threads=self.threads)
 
     # gunicorn hooks ---------------------------------------------------------------------
     def _post_fork(self, server, worker) -> None:

@@ -181,11 +181,18 @@ class RunningServer:
     tests of tests/verification)."""
 
     def __init__(
-        self, data_dir: Path, *, workers: int = 2, threads: int = 8, env: dict | None = None
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        threads: int = 8,
+        env: dict | None = None,
+        extra_args: tuple = (),
     ):
         self.data_dir = data_dir
         self.extra_env = env or {}  # settings this server needs whatever the backend
         self.workers, self.threads = workers, threads
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -213,6 +220,7 @@ class RunningServer:
                 "--threads",
                 str(self.threads),
                 "--quiet",
+                *self.extra_args,
             ],
             cwd=ROOT,
             env=env,

@@ -224,6 +224,7 @@ def _run(args) -> int:
             threads=args.threads,
             on_ready=on_ready,
             access_log=not args.quiet,
+            **server_limits(args, settings.max_body_bytes),
         ).run()
     finally:
         if simulator is not None:
@@ -259,6 +260,22 @@ def customs_banner(ctx, simulator: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def server_limits(args, max_body_bytes: int) -> dict:
+    """The slow-client limits of `originlink serve` (docs/reliability.md)."""
+    from ..asgi import BodyLimits
+    from ..connection_guard import ConnectionLimits
+
+    return {
+        "keepalive": args.keep_alive,
+        "connection_limits": ConnectionLimits(
+            header_timeout=args.header_timeout,
+            max_idle=args.max_idle_connections,
+            max_connections=args.max_connections,
+        ),
+        "body_limits": BodyLimits(max_bytes=max_body_bytes, timeout=args.body_timeout),
+    }
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="run the certificate service (HTTP)")
     p.add_argument("--host", default="127.0.0.1")
@@ -278,4 +295,26 @@ def register(subparsers) -> None:
         help="start the customs simulator and connect VN, TH, MY, SG, ID and CN-GACC to it",
     )
     p.add_argument("--simulator-port", type=int, default=None, help="default: --port + 1")
+    limits = p.add_argument_group("slow clients (per worker process)")
+    limits.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds to send the headers (10)"
+    )
+    limits.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        help="seconds to send a body, plus 1 s per 64 KiB announced (10)",
+    )
+    limits.add_argument(
+        "--keep-alive", type=int, default=5, help="seconds an idle connection is kept (5)"
+    )
+    limits.add_argument(
+        "--max-idle-connections", type=int, default=64, help="idle keep-alive connections (64)"
+    )
+    limits.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        help="connections; above it the oldest idle or slowest one is closed (1000)",
+    )
     p.set_defaults(func=_run)

@@ -1,0 +1,104 @@
+"""One request in, one answer out: what the HTTP servers hand the Chalice app and get back.
+
+Each request becomes the API Gateway proxy event Lambda would receive — built by Chalice's own
+`LocalGateway`, the piece `chalice local` and `chalice.test.Client` use — and the app's answer
+becomes status, headers and bytes. The ASGI adapter (`asgi.py`, what `originlink serve` runs)
+and the WSGI adapter (`wsgi.py`, for any WSGI server) differ only in how they read and write.
+
+The path is checked here, before any routing: an encoded `/`, `?` or `#` (or a control
+character) in it would otherwise become a delimiter once decoded — `/v1/certificates/%3Flimit=1`
+would reach the list — so it is refused with 400 `invalid_path`, as the app's middleware
+refuses the same characters in a path parameter on Lambda (API Gateway decodes before us).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from http import HTTPStatus
+from typing import NamedTuple
+from urllib.parse import unquote_to_bytes
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+
+from .problems import CONTENT_TYPE, ApiProblem
+
+# %2F %3F %23: delimiters; %00-%1F and %7F: control characters.
+_ENCODED_FORBIDDEN = re.compile(rb"%(?:2[fF]|3[fF]|23|[01][0-9a-fA-F]|7[fF])")
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def invalid_path() -> ApiProblem:
+    return ApiProblem(
+        400,
+        "invalid_path",
+        "the path has an encoded '/', '?' or '#', a control character or bytes that are not "
+        "UTF-8; ids never contain them",
+    )
+
+
+def request_path(raw_path: bytes) -> str:
+    """The request path as text, decoded once; `invalid_path` (400) for what must not be in
+    it. `raw_path` is the path as sent (percent-encoded, without the query)."""
+    if _ENCODED_FORBIDDEN.search(raw_path):
+        raise invalid_path()
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_path() from None
+    if any(ord(c) < 0x20 or c == "\x7f" for c in path):
+        raise invalid_path()
+    return path or "/"
+
+
+def problem_answer(problem: ApiProblem, instance: str | None, **headers: str) -> Answer:
+    body = json.dumps(problem.body(instance), ensure_ascii=False).encode("utf-8")
+    out = [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))]
+    out += [(k, str(v)) for k, v in problem.headers.items()]
+    out += [(k.replace("_", "-"), v) for k, v in headers.items()]
+    return Answer(problem.status, out, body)
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class Gateway:
+    def __init__(self, app):
+        self.local = LocalGateway(app, Config.create(app_name=app.app_name))
+
+    def handle(self, method: str, path: str, query: str, headers: dict, body: bytes) -> Answer:
+        """The app's answer. `headers`: lowercase names; `path`: from `request_path`."""
+        if body:
+            headers["content-length"] = str(len(body))
+        try:
+            response = self.local.handle_request(
+                method, path + ("?" + query if query else ""), headers, body
+            )
+        except (LocalGatewayException, UnicodeEncodeError):
+            # No such route. (API Gateway says 403 "Missing Authentication Token"; we say 404.)
+            # LocalGateway builds that error with the Authorization header encoded as ASCII,
+            # so a non-ASCII header raises UnicodeEncodeError instead; the view functions'
+            # own errors never get here (Chalice turns them into responses).
+            return problem_answer(ApiProblem(404, "not_found", "no such resource"), path)
+        out_headers = [(k, str(v)) for k, v in (response.get("headers") or {}).items()]
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers += [(key, str(v)) for v in values]
+        payload = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)
+        elif isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        if not any(k.lower() == "content-length" for k, _ in out_headers):
+            out_headers.append(("Content-Length", str(len(payload))))
+        return Answer(int(response["statusCode"]), out_headers, payload)
