@@ -5,7 +5,7 @@
    into its `vendor/` (Chalice ships `vendor/` as is), and a `requirements.txt` of their
    third-party runtime dependencies, which Chalice downloads as Lambda-compatible wheels.
    Left out: Chalice (Chalice adds its own runtime), boto3/botocore (in the Lambda runtime) and
-   gunicorn (only `originlink serve` uses it).
+   the HTTP server of `originlink serve` (gunicorn, uvicorn and its worker, httptools, uvloop).
 3. `chalice package` into OUT: `deployment.zip` and `sam.yaml` (merged with
    infra/resources.yaml unless --no-merge).
 4. Bytecode added to deployment.zip (unchecked-hash .pyc beside every module): /var/task is
@@ -29,7 +29,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_API = ROOT / "lambda_api"
 TEMPLATE = ROOT / "infra" / "resources.yaml"
-NOT_BUNDLED = {"originlink", "originlink-service", "chalice", "boto3", "botocore", "gunicorn"}
+NOT_BUNDLED = {
+    "originlink",
+    "originlink-service",
+    "chalice",
+    "boto3",
+    "botocore",
+    # `originlink serve` only
+    "gunicorn",
+    "uvicorn",
+    "uvicorn-worker",
+    "httptools",
+    "uvloop",
+}
 
 
 def _run(cmd: list, **kwargs) -> None:

@@ -82,9 +82,10 @@ def test_package_holds_the_app_and_both_distributions(packaged):
         in names
         for m in modules
     )
-    # Not in the bundle: the CLI's server (gunicorn), the SDK the Lambda runtime provides, and
-    # the customs simulator (a test peer, its own distribution).
-    assert not any(n.startswith(("gunicorn/", "boto3/", "botocore/")) for n in names)
+    # Not in the bundle: the CLI's server (gunicorn, uvicorn), the SDK the Lambda runtime
+    # provides, and the customs simulator (a test peer, its own distribution).
+    server = ("gunicorn/", "uvicorn/", "uvicorn_worker/", "httptools/", "uvloop/")
+    assert not any(n.startswith((*server, "boto3/", "botocore/")) for n in names)
     assert not any(n.startswith("originlink_simulator") for n in names)
 
 
