@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from chalice import Rate
 
+from . import ratelimits
 from .customs.routes import customs_api
 from .exporter_api import api
-from .http import host_is_ours, misdirected
+from .http import host_is_ours, invalid_path, misdirected, path_parameter_ok
 from .meta import meta
 from .problems import ApiProblem, from_chalice_error
 from .settings import context
@@ -33,10 +34,11 @@ OUTBOX_QUEUE = "originlink-outbox"
 
 @app.middleware("http")
 def problems_and_limits(event, get_response):
-    """Host check, body size limit; ApiProblem → problem+json; Chalice's own errors →
-    problem+json."""
+    """Host check, path parameters, body size limit, rate limits (ratelimits.py); ApiProblem
+    → problem+json; Chalice's own errors → problem+json."""
     path = (event.context or {}).get("path")
-    settings = context().settings
+    ctx = context()
+    settings = ctx.settings
     if path != "/healthz" and not host_is_ours(
         (event.headers or {}).get("host"), settings.host, settings.origin.split(":", 1)[0]
     ):
@@ -46,12 +48,20 @@ def problems_and_limits(event, get_response):
         return ApiProblem(
             413, "body_too_large", f"the request body is larger than {limit} bytes"
         ).response(path)
+    if not all(path_parameter_ok(v) for v in (event.uri_params or {}).values()):
+        return invalid_path().response(path)  # decoded by API Gateway; gateway.py sees it raw
+    record = None
     try:
+        record = ratelimits.before(ctx.limiter, event) if ctx.limiter else None
         response = get_response(event)
     except ApiProblem as problem:
-        return problem.response(path)
-    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
-        return from_chalice_error(response, path)
+        response = problem.response(path)
+    else:
+        if response.status_code >= 400 and isinstance(response.body, dict):
+            if "Code" in response.body:  # Chalice's own error
+                response = from_chalice_error(response, path)
+    if record is not None:
+        record(response.status_code)
     return response
 
 

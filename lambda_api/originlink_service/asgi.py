@@ -105,9 +105,10 @@ class ChaliceASGI:
             await _send(send, problem_answer(_too_large(limit), path, Connection="close"), method)
             return
         query = scope.get("query_string", b"").decode("latin-1")
+        client = (scope.get("client") or (None,))[0]
         loop = asyncio.get_running_loop()
         answer = await loop.run_in_executor(
-            self.pool, self.gateway.handle, method, path, query, headers, body
+            self.pool, self.gateway.handle, method, path, query, headers, body, client
         )
         await _send(send, answer, method)
 

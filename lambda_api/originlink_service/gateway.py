@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from http import HTTPStatus
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
@@ -23,6 +24,7 @@ from urllib.parse import unquote_to_bytes
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
+from .http import invalid_path
 from .problems import CONTENT_TYPE, ApiProblem
 
 # %2F %3F %23: delimiters; %00-%1F and %7F: control characters.
@@ -33,15 +35,6 @@ class Answer(NamedTuple):
     status: int
     headers: list[tuple[str, str]]
     body: bytes
-
-
-def invalid_path() -> ApiProblem:
-    return ApiProblem(
-        400,
-        "invalid_path",
-        "the path has an encoded '/', '?' or '#', a control character or bytes that are not "
-        "UTF-8; ids never contain them",
-    )
 
 
 def request_path(raw_path: bytes) -> str:
@@ -73,14 +66,40 @@ def reason(status: int) -> str:
         return "Unknown"
 
 
+class _LocalGateway(LocalGateway):
+    """LocalGateway names every client 127.0.0.1; here the event carries the peer's address
+    (`requestContext.identity.sourceIp`, as API Gateway sets it), which the rate limits key on."""
+
+    def __init__(self, app):
+        super().__init__(app, Config.create(app_name=app.app_name))
+        self.client = threading.local()
+
+    def _generate_lambda_event(self, method, path, headers, body):
+        event = super()._generate_lambda_event(method, path, headers, body)
+        ip = getattr(self.client, "ip", None)
+        if ip:
+            event["requestContext"]["identity"]["sourceIp"] = ip
+        return event
+
+
 class Gateway:
     def __init__(self, app):
-        self.local = LocalGateway(app, Config.create(app_name=app.app_name))
+        self.local = _LocalGateway(app)
 
-    def handle(self, method: str, path: str, query: str, headers: dict, body: bytes) -> Answer:
-        """The app's answer. `headers`: lowercase names; `path`: from `request_path`."""
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict,
+        body: bytes,
+        client_ip: str | None = None,
+    ) -> Answer:
+        """The app's answer. `headers`: lowercase names; `path`: from `request_path`;
+        `client_ip`: the peer's address (behind a trusted proxy, the one it forwarded)."""
         if body:
             headers["content-length"] = str(len(body))
+        self.local.client.ip = client_ip
         try:
             response = self.local.handle_request(
                 method, path + ("?" + query if query else ""), headers, body

@@ -19,6 +19,8 @@ ORIGINLINK_PUBLIC_URL     the one public origin (scheme://host[:port], no path):
                           a request's Host is only checked against it (default
                           http://127.0.0.1:8000; `originlink serve` uses its own --host/--port)
 ORIGINLINK_ENVIRONMENT    production | demo (default demo: every page carries a DEMO band)
+ORIGINLINK_RATE_LIMITS    on (default) | off: the limits on access codes, typed and bulk lookups
+                          (ratelimits.py); off only for load tests of those routes
 ORIGINLINK_SANDBOX_KMS_KEY_ID  the sandbox signing key on KMS (signer=kms); locally the sandbox
                           key ring lives in DATA_DIR/signing-keys-sandbox
 ORIGINLINK_CUSTOMS_CONFIG customs destinations and issuing bodies (TOML or JSON file,
@@ -61,6 +63,7 @@ class Settings:
     sandbox_kms_key_id: str | None = None
     customs_config: str | None = None
     webhook_networks: str = "public"
+    rate_limits: bool = True
 
     def __post_init__(self) -> None:
         from originlink.links import public_origin
@@ -120,6 +123,7 @@ class Settings:
             sandbox_kms_key_id=env.get("ORIGINLINK_SANDBOX_KMS_KEY_ID") or None,
             customs_config=env.get("ORIGINLINK_CUSTOMS_CONFIG") or None,
             webhook_networks=env.get("ORIGINLINK_WEBHOOK_NETWORKS", "public"),
+            rate_limits=env.get("ORIGINLINK_RATE_LIMITS", "on").lower() not in ("off", "0"),
         )
 
     @property
@@ -143,6 +147,10 @@ class Settings:
         embedded = self.data_dir / "customs.toml"
         return embedded if self.storage == "sqlite" and embedded.is_file() else None
 
+    @property
+    def limits_path(self) -> Path:
+        return self.data_dir / "limits.sqlite3"
+
 
 class Context:
     """Holds the settings and builds the store and key ring on first use."""
@@ -162,6 +170,7 @@ class Context:
         self._keyring = keyring
         self._sandbox_keyring = sandbox_keyring
         self._customs = customs
+        self._limiter = None
 
     @property
     def settings(self) -> Settings:
@@ -225,6 +234,24 @@ class Context:
                     else:
                         self._sandbox_keyring = LocalKeyring(s.sandbox_keys_dir)
         return self._sandbox_keyring
+
+    @property
+    def limiter(self):
+        """The rate limiter (ratelimits.py), its counters beside the store; None when
+        ORIGINLINK_RATE_LIMITS=off."""
+        if self._limiter is None and self.settings.rate_limits:
+            with self._lock:
+                if self._limiter is None:
+                    from .ratelimits import RateLimiter
+                    from .storage.limits import DynamoLimitStore, SqliteLimitStore
+
+                    s = self.settings
+                    if s.storage == "sqlite":
+                        store = SqliteLimitStore(s.limits_path)
+                    else:
+                        store = DynamoLimitStore(s.table, self.aws_client("dynamodb"))
+                    self._limiter = RateLimiter(store)
+        return self._limiter
 
     def keyring_for(self, sandbox: bool):
         return self.sandbox_keyring if sandbox else self.keyring

@@ -61,4 +61,5 @@ class ChaliceWSGI:
             )
             return problem_answer(too_large, path)
         body = environ["wsgi.input"].read(length) if length else b""
-        return self.gateway.handle(method, path, environ.get("QUERY_STRING", ""), headers, body)
+        query = environ.get("QUERY_STRING", "")
+        return self.gateway.handle(method, path, query, headers, body, environ.get("REMOTE_ADDR"))

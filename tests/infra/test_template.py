@@ -184,7 +184,7 @@ def test_public_lookups_are_throttled_and_rate_limited_per_ip(packaged, resource
     everything = [m for m in api["MethodSettings"] if m["ResourcePath"] == "/*"]
     assert len(everything) == 1 and everything[0]["HttpMethod"] == "*"
     acl = resources["PublicLookupWebAcl"]["Properties"]
-    [rule] = acl["Rules"]
+    rule = next(r for r in acl["Rules"] if r["Name"] == "public-lookups-per-ip")
     rate = rule["Statement"]["RateBasedStatement"]
     assert rate["AggregateKeyType"] == "IP" and rate["Limit"] == {"Ref": "LookupRequestsPerIp"}
     matched = {
@@ -246,7 +246,52 @@ def test_table_keeps_certificates(resources):
     props = table["Properties"]
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is True
-    assert "TimeToLiveSpecification" not in props
+    # TTL only on the attribute the rate limits' counters carry; the certificate adapter
+    # never writes it.
+    ttl = props["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+    adapter = (LAMBDA_API / "originlink_service" / "storage" / "dynamodb.py").read_text()
+    assert "expires_at" not in adapter
+
+
+def test_waf_applies_the_apps_limits_per_address_and_certificate(template, resources):
+    """Both modes behave alike: each limit of ratelimits.py has a WAF rule with the same
+    number per minute (by default), answering 429 problem+json with Retry-After."""
+    from originlink_service.ratelimits import POLICY
+
+    params = template["Parameters"]
+    rules = {r["Name"]: r for r in resources["PublicLookupWebAcl"]["Properties"]["Rules"]}
+    expected = {
+        "access-code-attempts-per-ip": ("AccessCodeAttemptsPerIp", "IP",
+                                        POLICY.code_attempts_per_ip.per_minute),
+        # WAF cannot tell a right code from a wrong one: it counts every attempt per path,
+        # at three times the app's count of wrong codes per certificate.
+        "access-code-attempts-per-certificate": ("AccessCodeAttemptsPerCertificate",
+                                                 "CUSTOM_KEYS",
+                                                 3 * POLICY.wrong_codes_per_certificate.per_minute),
+        "typed-lookups-per-ip": ("TypedLookupsPerIp", "IP",
+                                 POLICY.typed_lookups_per_ip.per_minute),
+        # WAF counts requests, the app items (100 at most per request).
+        "bulk-requests-per-ip": ("BulkRequestsPerIp", "IP",
+                                 max(10, POLICY.bulk_items_per_ip.per_minute // 100)),
+    }  # fmt: skip
+    for name, (parameter, key, per_minute) in expected.items():
+        rate = rules[name]["Statement"]["RateBasedStatement"]
+        assert rate["Limit"] == {"Ref": parameter} and rate["AggregateKeyType"] == key
+        assert rate["EvaluationWindowSec"] == 60
+        assert params[parameter]["Default"] == per_minute, name
+        response = rules[name]["Action"]["Block"]["CustomResponse"]
+        assert response["ResponseCode"] == 429
+        assert response["ResponseHeaders"] == [{"Name": "Retry-After", "Value": "60"}]
+        body = resources["PublicLookupWebAcl"]["Properties"]["CustomResponseBodies"][
+            response["CustomResponseBodyKey"]
+        ]
+        assert body["ContentType"] == "APPLICATION_JSON"
+        assert json.loads(body["Content"])["code"] == "rate_limited"
+    certificate = rules["access-code-attempts-per-certificate"]["Statement"]
+    assert certificate["RateBasedStatement"]["CustomKeys"] == [
+        {"UriPath": {"TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}]}}
+    ]
 
 
 def test_signing_key_is_p256_sign_verify_and_kept(resources):

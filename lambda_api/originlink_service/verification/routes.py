@@ -15,6 +15,7 @@ from chalice import Blueprint, Response
 
 from originlink.links import page_path, verification_url
 
+from .. import ratelimits
 from ..auth import authenticate
 from ..http import json_body, published_document
 from ..problems import ApiProblem
@@ -176,6 +177,31 @@ def _bulk_item(index: int, item) -> dict:
     }
 
 
+def _within_budget(items: list, budget: int) -> list[dict]:
+    """Each item's answer while the response stays within `budget` bytes; the items after
+    that are not looked up (413 `response_budget_exceeded`: ask for them again)."""
+    answers, used = [], 0
+    for index, item in enumerate(items):
+        answer = None if used > budget else _bulk_item(index, item)
+        size = len(json.dumps(answer, ensure_ascii=False)) if answer else 0
+        if answer is None or (answers and used + size > budget):
+            used = budget + 1
+            answer = {
+                "index": index,
+                "status": 413,
+                "error": {
+                    "code": "response_budget_exceeded",
+                    "path": f"items[{index}]",
+                    "message": f"items[{index}]: not looked up: the answer reached its "
+                    f"{budget}-byte budget; send this item again in another request",
+                },
+            }
+        else:
+            used += size
+        answers.append(answer)
+    return answers
+
+
 @verification.route("/v1/verify", methods=["POST"])
 def verify_bulk():
     data = json_body(_request())
@@ -194,7 +220,9 @@ def verify_bulk():
             f"items: at most {MAX_BULK} per call, got {len(items)}",
             errors=[{"path": "items", "code": "too_long", "message": f"max {MAX_BULK}"}],
         )
-    answers = [_bulk_item(i, item) for i, item in enumerate(items)]
+    limiter = context().limiter
+    policy = limiter.policy if limiter is not None else ratelimits.POLICY
+    answers = _within_budget(items, policy.bulk_response_bytes)
     return _json(
         json.dumps({"results": answers}, ensure_ascii=False), headers={"Cache-Control": "no-store"}
     )
