@@ -12,6 +12,8 @@ deadlines, before a thread is taken.
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
@@ -32,6 +34,17 @@ class GuardedWorker(UvicornWorker):
         limits = getattr(self.app, "connection_limits", ConnectionLimits())
         self.config.http = GuardedHttpToolsProtocol.with_limits(limits)
         self.config.timeout_graceful_shutdown = self.cfg.graceful_timeout
+        self.config.timeout_notify = 1  # seconds between heartbeats (and arbiter checks)
+
+    async def callback_notify(self) -> None:
+        """The heartbeat gunicorn's arbiter watches; and if the arbiter itself is gone
+        (`kill -9`), a graceful exit rather than an orphan holding the port — what gunicorn's
+        own workers do, and uvicorn's does not."""
+        if os.getppid() != self.ppid:
+            self.log.info("Parent changed, shutting down: %s", self)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        self.notify()
 
 
 class OriginLinkServer(BaseApplication):
