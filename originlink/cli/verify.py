@@ -19,8 +19,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "file",
-        help="signed certificate (dc+sd-jwt text or the JSON document), saved /v1/verify "
-        "answer, or credential (vc+jwt text or JSON)",
+        help="signed certificate or origin statement (dc+sd-jwt text or the JSON document), "
+        "saved /v1/verify answer, or credential (vc+jwt text or JSON)",
     )
     parser.add_argument("--jwks", required=True, help="JWKS file (/.well-known/jwks.json)")
     parser.add_argument(
@@ -87,6 +87,9 @@ def handle(args) -> int:
             print(f"not signed, ignored: {', '.join(report.ignored)}")
         sandbox = any(c["code"] == "sandbox" for c in report.checks)
         if sandbox:
-            print("SANDBOX — NOT A CERTIFICATE OF ORIGIN")
+            statement = report.kind == "signed_statement"
+            print(
+                f"SANDBOX — NOT {'AN ORIGIN STATEMENT' if statement else 'A CERTIFICATE OF ORIGIN'}"
+            )
         print("VERIFIED" if report.ok else "NOT VERIFIED")
     return 0 if report.ok else 1

@@ -15,6 +15,8 @@ from .statuslist import entry
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE = "RcepCertificateOfOriginCredential"
+# An exporter's origin statement about a product (originlink.statement): never a certificate.
+STATEMENT_CREDENTIAL_TYPE = "RcepOriginStatementCredential"
 MEDIA_TYPE = "application/vc+jwt"
 
 
@@ -28,20 +30,27 @@ def credential_payload(
     status_url: str,
     status_list_url: str | None = None,
     issued_at: int | None = None,
+    statement: bool = False,
 ) -> dict:
     """The credential (JSON-LD, VC Data Model 2.0). `public` is the public view with
-    `document_hash`; terms outside the VC context fall under its issuer-dependent @vocab."""
+    `document_hash`; terms outside the VC context fall under its issuer-dependent @vocab.
+    With `statement`, `public` is an origin statement: its own credential and subject types
+    (an exporter's statement about a product, never a certificate of origin)."""
     issued = issued_at if issued_at is not None else int(datetime.now(UTC).timestamp())
+    start = public["valid_from"] if statement else public["issue_date"]
     return {
         "@context": [VC_CONTEXT],
         "id": page_url,
-        "type": ["VerifiableCredential", CREDENTIAL_TYPE],
+        "type": [
+            "VerifiableCredential",
+            STATEMENT_CREDENTIAL_TYPE if statement else CREDENTIAL_TYPE,
+        ],
         "issuer": {"id": issuer_did, "name": issuer_name},
-        "validFrom": f"{public['issue_date']}T00:00:00Z",
+        "validFrom": f"{start}T00:00:00Z",
         "validUntil": f"{public['valid_until']}T23:59:59Z",
         "credentialSubject": {
-            "id": f"urn:originlink:certificate:{public_id}",
-            "type": "CertificateOfOrigin",
+            "id": f"urn:originlink:{'statement' if statement else 'certificate'}:{public_id}",
+            "type": "OriginStatement" if statement else "CertificateOfOrigin",
             **public,
         },
         # The JSON status (what the page and platforms read) and, with a list URL, the W3C

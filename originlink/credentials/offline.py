@@ -17,12 +17,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .credential import CREDENTIAL_TYPE, MEDIA_TYPE
+from .credential import CREDENTIAL_TYPE, MEDIA_TYPE, STATEMENT_CREDENTIAL_TYPE
+
+STATEMENT_DOCUMENT = "originlink.signed-origin-statement"  # a statement's downloaded document
 
 
 @dataclass
 class VerificationReport:
-    kind: str  # credential | signed_certificate | verification_response | unknown
+    kind: str  # credential | signed_certificate | signed_statement | verification_response
+    # | unknown
     checks: list[dict] = field(default_factory=list)
     subject: dict | None = None
     view: str | None = None  # public | code | full, worked out from what is signed
@@ -73,7 +76,10 @@ def verify_credential(token: str, jwks: dict, *, now: datetime | None = None):
         return report
     report.add("integrity", True, "signature_valid", f"signed by key {fragment or kid}")
     types = payload.get("type") or []
-    if "VerifiableCredential" not in types or CREDENTIAL_TYPE not in types:
+    if "VerifiableCredential" not in types or not {
+        CREDENTIAL_TYPE,
+        STATEMENT_CREDENTIAL_TYPE,
+    } & set(types):
         report.add("format", False, "wrong_type", f"credential type is {types!r}")
     issuer = (payload.get("issuer") or {}).get("id")
     if did and issuer != did:
@@ -131,6 +137,8 @@ def verify_sd_jwt_certificate(text: str, jwks: dict, shown: dict | None = None):
     except sdjwt.SdJwtError as exc:
         return _integrity_failure(report, exc)
     claims = verified.claims
+    if claims.get("vct") in views.STATEMENT_VCTS:
+        return verify_statement(verified, shown)
     view = views.view_of(claims, verified.concealed)
     report.add(
         "integrity",
@@ -151,6 +159,8 @@ def verify_sd_jwt_certificate(text: str, jwks: dict, shown: dict | None = None):
         )
         if shown is not None and name in shown and shown[name] != signed
     ]
+    if shown is not None and "statement" in shown:  # a statement shown beside a certificate
+        mismatch.append("statement")
     if certificate.get("number") not in (None, claims.get("number")):
         mismatch.append("certificate.number")
     if mismatch:
@@ -194,6 +204,96 @@ def verify_sd_jwt_certificate(text: str, jwks: dict, shown: dict | None = None):
     return report
 
 
+def verify_statement(verified, shown: dict | None = None, *, today=None):
+    """An origin statement's SD-JWT, already verified (`sdjwt.Verified`): the fields `shown`
+    beside it must be the signed ones, the statement must hash to its signed digest and read
+    as a statement; it is reported for what it is — the exporter's own statement about a
+    product, not a certificate of origin — and whether it stands today."""
+    from originlink.statement import GROUPS, OriginStatement, statement_digest
+
+    from . import views
+
+    report = VerificationReport("signed_statement")
+    claims = verified.claims
+    report.add(
+        "integrity",
+        True,
+        "signature_valid",
+        f"signed by key {verified.header.get('kid')} on behalf of "
+        f"{(claims.get('submitted_by') or {}).get('name')!r}; every shown field is covered",
+    )
+    statement = claims.get("statement") or {}
+    mismatch = [
+        name
+        for name in ("statement", "public_id", "digest", "valid_from", "valid_until")
+        if shown is not None
+        and name in shown
+        and shown[name] != (statement if name == "statement" else claims.get(name))
+    ]
+    mismatch += [
+        f"statement.{name}"
+        for name in ("valid_from", "valid_until")
+        if statement.get(name) != claims.get(name)
+    ]
+    if shown is not None and "certificate" in shown:  # a certificate shown beside a statement
+        mismatch.append("certificate")
+    if mismatch:
+        report.add(
+            "document", False, "claims_mismatch", f"shown but not what is signed: {mismatch}"
+        )
+    elif verified.concealed:
+        report.add("document", False, "fields_withheld", "a statement is shown whole")
+    elif statement_digest(statement) != claims.get("digest"):
+        report.add("document", False, "digest_mismatch", "the statement was altered")
+    else:
+        try:
+            OriginStatement.model_validate(statement)
+        except ValueError as exc:
+            report.add("document", False, "invalid_document", f"not a statement: {exc}")
+        else:
+            report.add("document", True, "digest_match", f"hashes to {claims.get('digest')}")
+    report.add(
+        "kind",
+        None,
+        "exporters_statement",
+        "the exporter's own statement about a product, signed on its behalf; not a "
+        "certificate of origin for any shipment, and no issuing body examined it",
+    )
+    if claims.get("sandbox") or claims.get("vct") == views.SANDBOX_STATEMENT_VCT:
+        report.add("sandbox", False, "sandbox", "SANDBOX — NOT AN ORIGIN STATEMENT")
+    report.add(*_statement_validity(claims, today or datetime.now(UTC).date()))
+    report.add(
+        "status",
+        None,
+        "not_checked_offline",
+        "withdrawal or renewal is only known online: "
+        + _status_url(claims.get("iss"), claims.get("public_id")),
+    )
+    shown_fields = {path[1] for path in verified.disclosed if path[0] == "statement"}
+    report.coverage = [
+        {
+            "group": group,
+            "fields": list(fields),
+            "covered": any(f in shown_fields for f in fields),
+            "state": "shown_and_signed" if any(f in shown_fields for f in fields) else "withheld",
+        }
+        for group, fields in GROUPS.items()
+    ]
+    report.view = "public"
+    report.ignored = sorted(set(shown or {}) - LABELS - {"sd_jwt", *claims})
+    report.subject = claims
+    return report
+
+
+def _statement_validity(claims: dict, today) -> tuple:
+    valid_from, valid_until = str(claims.get("valid_from")), str(claims.get("valid_until"))
+    if today.isoformat() < valid_from:
+        return ("validity", False, "not_yet_valid", f"stands from {valid_from}")
+    if today.isoformat() > valid_until:
+        return ("validity", False, "expired", f"stood until {valid_until}")
+    return ("validity", True, "within_validity", f"stands {valid_from} to {valid_until}")
+
+
 def _status_url(iss, public_id) -> str:
     from originlink.credentials.views import SANDBOX_PATH
     from originlink.links import absolute, verify_path
@@ -222,6 +322,10 @@ def verify_signed_certificate(data: dict, jwks: dict):
     labels are not signed and are ignored."""
     if isinstance(data.get("sd_jwt"), str):
         return verify_sd_jwt_certificate(data["sd_jwt"], jwks, shown=data)
+    if data.get("type") == STATEMENT_DOCUMENT:
+        report = VerificationReport("signed_statement")
+        report.add("integrity", False, "malformed", "a signed statement without its SD-JWT")
+        return report
     from originlink.signing import JwsError, verify_jws
 
     report = VerificationReport("signed_certificate")
@@ -322,15 +426,16 @@ def verify_status_attestation(data: dict, jwks: dict, issuer_jwks: dict | None =
         return report
     report.add("integrity", True, "signature_valid", f"answer signed by key {header.get('kid')}")
     if isinstance(data.get("sd_jwt"), str):
-        document = verify_sd_jwt_certificate(
-            data["sd_jwt"], jwks, shown={"certificate": data.get("certificate")}
-        )
+        what = "statement" if "statement" in data else "certificate"
+        document = verify_sd_jwt_certificate(data["sd_jwt"], jwks, shown={what: data.get(what)})
+        if (what == "statement") != (document.kind == "signed_statement"):
+            document.add("document", False, "claims_mismatch", f"not the SD-JWT of a {what}")
         if (document.subject or {}).get("digest") not in (None, claims.get("digest")):
             document.add("document", False, "claims_mismatch", "status and document differ")
         report.checks += [c for c in document.checks if c["check"] != "status"]
         report.view, report.coverage = document.view, document.coverage
-    elif data.get("certificate") is not None:
-        report.add("document", False, "fields_not_signed", "the certificate has no SD-JWT")
+    elif data.get("certificate") is not None or data.get("statement") is not None:
+        report.add("document", False, "fields_not_signed", "the document has no SD-JWT")
     legal = (data.get("checks") or {}).get("legal")
     if isinstance(legal, dict):
         report.add(*_legal_offline(legal, claims, issuer_jwks))
@@ -368,7 +473,7 @@ def verify_file(content: str | bytes, jwks: dict, issuer_jwks: dict | None = Non
             return verify_credential(ident.split(",", 1)[1], jwks)
         if isinstance(data.get("credential"), str):  # the service's /credential answer
             return verify_credential(data["credential"], jwks)
-        if data.get("type") == "originlink.signed-certificate":
+        if data.get("type") in {"originlink.signed-certificate", STATEMENT_DOCUMENT}:
             return verify_signed_certificate(data, jwks)
         if "status_attestation" in data:
             return verify_status_attestation(data, jwks, issuer_jwks)

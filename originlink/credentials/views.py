@@ -27,6 +27,11 @@ TYP = "dc+sd-jwt"
 TYPES = (TYP, "vc+sd-jwt")  # the SD-JWT VC media type before draft 06 is read too
 VCT = "urn:originlink:vct:rcep-certificate-of-origin:1"
 SANDBOX_VCT = "urn:originlink:vct:sandbox-not-a-certificate-of-origin:1"
+# An exporter's origin statement about a product (originlink.statement): its own types, so
+# that it can never be read as a certificate of origin.
+STATEMENT_VCT = "urn:originlink:vct:rcep-origin-statement:1"
+SANDBOX_STATEMENT_VCT = "urn:originlink:vct:sandbox-not-an-origin-statement:1"
+STATEMENT_VCTS = (STATEMENT_VCT, SANDBOX_STATEMENT_VCT)
 SANDBOX_PATH = "/sandbox"  # a sandbox issuance's `iss` is the origin plus this
 
 ALL = True
@@ -140,6 +145,43 @@ def issue_certificate(
         **(extra_claims or {}),
     }
     return sdjwt.issue(claims, {"certificate": document}, signer, typ=TYP, salt=salts(seed))
+
+
+def issue_statement(
+    document: dict,
+    signer,
+    *,
+    origin: str,
+    public_id: str,
+    digest: str,
+    submitted_by: str,
+    sandbox: bool,
+    issued_at: int,
+    seed: bytes,
+) -> sdjwt.Issued:
+    """The one issuance of an origin statement (`document` is its JSON form, as stored): the
+    same format as a certificate's, its own `vct`, the statement under `statement`. Every
+    field of a statement is public, so its one view discloses them all; they are concealed
+    in the JWT all the same, which keeps one verifier for both and lets a later field stay
+    private."""
+    claims = {
+        "iss": origin + (SANDBOX_PATH if sandbox else ""),
+        "iat": issued_at,
+        "vct": SANDBOX_STATEMENT_VCT if sandbox else STATEMENT_VCT,
+        "public_id": public_id,
+        "document_type": "origin_statement",
+        "digest": digest,
+        "valid_from": document["valid_from"],
+        "valid_until": document["valid_until"],
+        "submitted_by": {"name": submitted_by},
+        "sandbox": sandbox,
+    }
+    return sdjwt.issue(claims, {"statement": document}, signer, typ=TYP, salt=salts(seed))
+
+
+def statement_issuance(jwt: str, document: dict, seed: bytes) -> sdjwt.Issued:
+    """A stored statement's issuance, rebuilt (as `issuance` for a certificate)."""
+    return sdjwt.rebuild(jwt, {"statement": document}, salts(seed))
 
 
 def salts(seed: bytes):

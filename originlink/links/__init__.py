@@ -18,6 +18,8 @@ from .codes import (
 )
 from .urls import (
     absolute,
+    badge_html,
+    badge_path,
     certificate_path,
     credential_path,
     document_path,
@@ -27,6 +29,8 @@ from .urls import (
     public_origin,
     qr_path,
     qr_payload_segments,
+    statement_links,
+    statement_path,
     verification_url,
     verify_path,
 )
@@ -41,6 +45,8 @@ def qr_svg(url: str, *, box_size: int = 10) -> str:
 __all__ = [
     "InvalidCode",
     "absolute",
+    "badge_html",
+    "badge_path",
     "certificate_path",
     "credential_path",
     "document_path",
@@ -58,6 +64,8 @@ __all__ = [
     "qr_payload_segments",
     "qr_svg",
     "resolve",
+    "statement_links",
+    "statement_path",
     "short_code",
     "short_code_with_check",
     "verification_url",

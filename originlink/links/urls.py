@@ -90,6 +90,16 @@ def certificate_path(certificate_id: str) -> str:
     return f"/v1/certificates/{certificate_id}"
 
 
+def statement_path(statement_id: str) -> str:
+    """The exporter API's origin statement resource (Bearer key)."""
+    return f"/v1/origin-statements/{statement_id}"
+
+
+def badge_path(public_id: str) -> str:
+    """An origin statement's badge (SVG), for any website to show."""
+    return f"/v1/badge/{public_id}.svg"
+
+
 def public_links(public_id: str, digest: str, *, sandbox: bool = False) -> dict:
     """The `links` object of a verification answer (paths relative to the public origin)."""
     return {
@@ -101,6 +111,12 @@ def public_links(public_id: str, digest: str, *, sandbox: bool = False) -> dict:
         "status_list": status_list_path(public_id),
         "jwks": SANDBOX_JWKS_PATH if sandbox else JWKS_PATH,
     }
+
+
+def statement_links(public_id: str, digest: str, *, sandbox: bool = False) -> dict:
+    """The `links` of an origin statement's verification answer: the same routes as a
+    certificate's (one page, one JSON route, whatever the document), plus its badge."""
+    return {**public_links(public_id, digest, sandbox=sandbox), "badge": badge_path(public_id)}
 
 
 # --- absolute links ------------------------------------------------------------------------
@@ -180,3 +196,27 @@ def qr_payload_segments(url: str) -> list[tuple[str, str]]:
         else:
             segments.append((mode, ch))
     return segments
+
+
+def badge_html(origin: str, public_id: str, *, alt: str, lang: str | None = None) -> str:
+    """The copy-and-paste HTML of an origin statement's badge: the badge image (from the
+    service, so it always shows the statement's current status) linking to its verification
+    page. `alt` is the badge's words for people who cannot see it.
+
+    >>> print(badge_html("https://verify.example.com", "AAECAwQFBgcICQoLDA0ODw", alt="RCEP & more"))
+    <a href="HTTPS://VERIFY.EXAMPLE.COM/V/00041061050R3GG28A1C60T3GF8" target="_blank" \
+rel="noopener"><img src="https://verify.example.com/v1/badge/AAECAwQFBgcICQoLDA0ODw.svg" \
+alt="RCEP &amp; more" height="40" loading="lazy" referrerpolicy="no-referrer"></a>
+    """
+    from html import escape
+    from urllib.parse import quote
+
+    src = absolute(public_origin(origin), badge_path(public_id))
+    if lang:
+        src += "?lang=" + quote(lang)
+    href = verification_url(origin, public_id)
+    return (
+        f'<a href="{escape(href)}" target="_blank" rel="noopener">'
+        f'<img src="{escape(src)}" alt="{escape(alt)}" height="40" loading="lazy" '
+        f'referrerpolicy="no-referrer"></a>'
+    )
