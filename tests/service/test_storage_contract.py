@@ -13,6 +13,7 @@ from originlink_service.storage import (
     CertificateRecord,
     Conflict,
     DuplicateNumber,
+    DuplicateProduct,
     Exporter,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -20,7 +21,9 @@ from originlink_service.storage import (
     LeaseLost,
     MessageReplayed,
     OutboxEntry,
+    ProductClaim,
     RecordUpdate,
+    StatementRecord,
     VersionConflict,
     Webhook,
     WriteBatch,
@@ -436,3 +439,147 @@ def test_sqlite_failed_commit_rolls_back_and_the_connection_stays_usable(tmp_pat
     assert store.get_idempotency("exp_a", "k1") is None
     create(store, "crt_2", key="k2")  # the same connection takes the next transaction
     assert store.get_certificate("exp_a", "crt_2") is not None
+
+
+# --- origin statements ----------------------------------------------------------------------
+
+
+def make_statement(sid: str, exporter_id: str = "exp_a", ref: str = "TABLE-1", **overrides):
+    event = lifecycle.make_event(
+        sid, 1, "published", "published", actor=exporter_id, prev_hash=None
+    )
+    record = StatementRecord(
+        id=sid,
+        exporter_id=exporter_id,
+        public_id="spub-" + sid,
+        state="published",
+        version=1,
+        product_ref=ref,
+        document={"product": {"reference": ref}},
+        digest="sha256:" + "1" * 64,
+        jws="a.b.c",
+        kid="kid1",
+        sd_seed="seed",
+        created_at=event.at,
+        updated_at=event.at,
+        last_event_hash=event.hash,
+        **overrides,
+    )
+    return record, [event]
+
+
+def publish(store, sid: str, exporter_id: str = "exp_a", ref: str = "TABLE-1", **kw):
+    sandbox = kw.get("sandbox", False)
+    record, events = make_statement(sid, exporter_id, ref, **kw)
+    store.commit(
+        WriteBatch(
+            statement_creates=[(record, events)],
+            product_claims=[ProductClaim(exporter_id, sandbox, ref, sid)],
+        )
+    )
+    return record
+
+
+def statement_advance(record, state: str, **changes):
+    event = lifecycle.make_event(
+        record.id, record.version + 1, state, state, actor="exp_a", prev_hash=record.last_event_hash
+    )
+    updated = dataclasses.replace(
+        record, state=state, version=event.seq, last_event_hash=event.hash, **changes
+    )
+    return updated, event
+
+
+def test_statement_is_stored_with_its_event_and_public_lookups(store):
+    record = publish(store, "ost_1")
+    assert store.get_statement("exp_a", "ost_1") == record
+    assert store.get_statement("exp_b", "ost_1") is None
+    assert store.get_statement_by_public_id("spub-ost_1") == record
+    assert store.get_statement_version_by_public_id("spub-ost_1") == ("ost_1", 1)
+    assert store.get_statement_version_by_public_id("spub-nope") is None
+    assert [e.type for e in store.list_statement_events("ost_1")] == ["published"]
+    assert store.get_product_claim("exp_a", False, "TABLE-1") == "ost_1"
+    # Apart from certificates: no certificate lookup finds it, nor lists it.
+    assert store.get_by_public_id("spub-ost_1") is None
+    assert store.get_version_by_public_id("spub-ost_1") is None
+    assert store.list_certificates("exp_a") == ([], None)
+
+
+def test_one_statement_per_product_per_exporter_and_world(store):
+    publish(store, "ost_1")
+    with pytest.raises(DuplicateProduct):
+        publish(store, "ost_2")
+    assert store.get_statement("exp_a", "ost_2") is None  # nothing of the batch written
+    assert store.list_statement_events("ost_2") == []
+    publish(store, "ost_3", ref="CHAIR-1")
+    publish(store, "ost_4", exporter_id="exp_b")
+    publish(store, "ost_5", sandbox=True)
+    assert store.get_product_claim("exp_a", True, "TABLE-1") == "ost_5"
+    assert store.get_product_claim("exp_a", False, "TABLE-1") == "ost_1"
+
+
+def test_renewal_hands_the_claim_on_and_withdrawal_releases_it(store):
+    old = publish(store, "ost_1")
+    new, events = make_statement("ost_2", supersedes="ost_1")
+    superseded, event = statement_advance(old, "superseded", superseded_by="ost_2")
+    store.commit(
+        WriteBatch(
+            statement_creates=[(new, events)],
+            statement_updates=[RecordUpdate(superseded, old.version, [event])],
+            product_claims=[ProductClaim("exp_a", False, "TABLE-1", "ost_2", "ost_1")],
+        )
+    )
+    assert store.get_product_claim("exp_a", False, "TABLE-1") == "ost_2"
+    assert store.get_statement("exp_a", "ost_1").state == "superseded"
+    assert store.get_statement_version_by_public_id("spub-ost_1") == ("ost_1", 2)
+    assert lifecycle.verify_chain(store.list_statement_events("ost_1")) == []
+    # A second renewal of the old one (it read the claim before) changes nothing.
+    late, late_events = make_statement("ost_3", supersedes="ost_1")
+    with pytest.raises(VersionConflict):
+        store.commit(
+            WriteBatch(
+                statement_creates=[(late, late_events)],
+                product_claims=[ProductClaim("exp_a", False, "TABLE-1", "ost_3", "ost_1")],
+            )
+        )
+    assert store.get_statement("exp_a", "ost_3") is None
+    # Withdrawal of the standing one releases the product.
+    withdrawn, event = statement_advance(new, "withdrawn")
+    store.commit(
+        WriteBatch(
+            statement_updates=[RecordUpdate(withdrawn, new.version, [event])],
+            product_claims=[ProductClaim("exp_a", False, "TABLE-1", None, "ost_2")],
+        )
+    )
+    assert store.get_product_claim("exp_a", False, "TABLE-1") is None
+    with pytest.raises(VersionConflict):  # released already
+        store.commit(
+            WriteBatch(product_claims=[ProductClaim("exp_a", False, "TABLE-1", None, "ost_2")])
+        )
+    publish(store, "ost_4")  # the product is free
+
+
+def test_statement_update_requires_the_version_read(store):
+    record = publish(store, "ost_1")
+    withdrawn, event = statement_advance(record, "withdrawn")
+    store.commit(WriteBatch(statement_updates=[RecordUpdate(withdrawn, 1, [event])]))
+    stale, stale_event = statement_advance(record, "superseded")
+    with pytest.raises(VersionConflict):
+        store.commit(
+            WriteBatch(
+                statement_updates=[RecordUpdate(stale, 1, [stale_event])],
+                idempotency=idem("k9", "ost_1"),
+            )
+        )
+    assert store.get_statement("exp_a", "ost_1").state == "withdrawn"
+    assert store.get_idempotency("exp_a", "k9") is None
+
+
+def test_statements_list_by_exporter_with_a_cursor(store):
+    for i in range(3):
+        publish(store, f"ost_{i}", ref=f"P-{i}")
+    publish(store, "ost_x", exporter_id="exp_b", ref="P-0")
+    first, cursor = store.list_statements("exp_a", limit=2)
+    rest, end = store.list_statements("exp_a", limit=2, after=cursor)
+    assert [r.id for r in first + rest] == ["ost_0", "ost_1", "ost_2"] and end is None
+    assert [r.id for r in store.list_statements("exp_b")[0]] == ["ost_x"]

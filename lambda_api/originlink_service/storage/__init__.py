@@ -5,7 +5,8 @@ their events and — unless the record reuses its original's number (a certified
 replacement keeping it) — their number, unique per exporter; updates of existing certificates
 (only if the stored version is the one read: optimistic locking), the idempotency record and
 outbox entries, the finishing of leased outbox entries (only while their lease holds) and the
-ids of inbound messages applied (each once) — all or nothing.
+ids of inbound messages applied (each once), origin statements and the product claims they
+take, hand on or release (one statement per product) — all or nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from .records import (
     IdempotencyRecord,
     InboundMessage,
     OutboxEntry,
+    ProductClaim,
     RecordUpdate,
+    StatementRecord,
     Webhook,
     WriteBatch,
 )
 from .store import (
     Conflict,
     DuplicateNumber,
+    DuplicateProduct,
     IdempotencyKeyTaken,
     LeaseLost,
     MessageReplayed,
@@ -38,6 +42,7 @@ __all__ = [
     "CertificateRecord",
     "Conflict",
     "DuplicateNumber",
+    "DuplicateProduct",
     "Event",
     "Exporter",
     "IdempotencyKeyTaken",
@@ -46,7 +51,9 @@ __all__ = [
     "LeaseLost",
     "MessageReplayed",
     "OutboxEntry",
+    "ProductClaim",
     "RecordUpdate",
+    "StatementRecord",
     "Store",
     "StoreError",
     "VersionConflict",

@@ -19,6 +19,12 @@ Items (pk / sk):
                                    with it (the exporter's delivery log, newest first)
   WEBHOOK#<exporter_id> / META     the exporter's webhook registration
   INBOUND#<source>#<message_id> / META   an inbound message applied (replays refused)
+  STMT#<id> / META                 an origin statement; gsi1: SEXP#<exporter_id> / <created_at>#<id>
+  STMT#<id> / EVENT#<seq:010d>     its events, append-only
+  SPUB#<public_id> / META          -> statement id
+  SPRODUCT#<exporter_id>␟<P|S>␟<product_ref> / META   -> the statement that stands for the
+                                   product (P production, S sandbox): taken, handed on by a
+                                   renewal, released by a withdrawal, each conditionally
 
 DynamoDB's limits, and how each is met (tests/service/test_dynamodb_limits.py tests each at and
 beyond it):
@@ -56,6 +62,8 @@ from .records import (
     IdempotencyRecord,
     InboundMessage,
     OutboxEntry,
+    ProductClaim,
+    StatementRecord,
     Webhook,
     WriteBatch,
     from_dict,
@@ -63,6 +71,7 @@ from .records import (
 from .store import (
     Conflict,
     DuplicateNumber,
+    DuplicateProduct,
     IdempotencyKeyTaken,
     LeaseLost,
     MessageReplayed,
@@ -113,6 +122,12 @@ def item_size(item: dict) -> int:
         else:
             size += len(json.dumps(v))
     return size
+
+
+def _written(operation: dict) -> dict:
+    """The item a transaction operation writes (a Put's item, a Delete's key)."""
+    op = next(iter(operation.values()))
+    return op.get("Item") or op["Key"]
 
 
 def table_definition(name: str) -> dict:
@@ -215,7 +230,7 @@ class DynamoStore:
         retried (its conditions are then evaluated against the winner's writes)."""
         if len(items) > TRANSACTION_ITEMS:
             raise StoreError(f"{len(items)} items: more than one transaction can hold")
-        size = sum(item_size(next(iter(i.values()))["Item"]) for i in items)
+        size = sum(item_size(_written(i)) for i in items)
         if size > TRANSACTION_BYTES:
             raise StoreError(f"{size} bytes: more than one transaction can hold")
         for attempt in range(CONFLICT_RETRIES + 1):
@@ -358,10 +373,10 @@ class DynamoStore:
             item["invoices"] = {"SS": invoices}  # else found by number, checked on the record
         return item
 
-    def _event_put(self, event: Event) -> dict:
+    def _event_put(self, event: Event, prefix: str = "CERT#") -> dict:
         return self._put_new(
             {
-                "pk": _s(f"CERT#{event.certificate_id}"),
+                "pk": _s(f"{prefix}{event.certificate_id}"),
                 "sk": _s(f"EVENT#{event.seq:010d}"),
                 "data": _blob(event),
             }
@@ -419,6 +434,24 @@ class DynamoStore:
             add(finish, lambda e=entry: LeaseLost(e.id))
             for item in log:
                 add(item, None)
+        for record, events in batch.statement_creates:
+            add(self._put_new(self._statement_item(record)), lambda r=record: Conflict(r.id))
+            pub = {"pk": _s(f"SPUB#{record.public_id}"), "sk": _s("META")}
+            add(
+                self._put_new({**pub, "statement_id": _s(record.id)}),
+                lambda r=record: Conflict(r.id),
+            )
+            for event in events:
+                add(self._event_put(event, "STMT#"), lambda r=record: VersionConflict(r.id))
+        for update in batch.statement_updates:
+            put = self._put(self._statement_item(update.record))
+            put["Put"]["ConditionExpression"] = "version = :v"
+            put["Put"]["ExpressionAttributeValues"] = {":v": {"N": str(update.expected_version)}}
+            add(put, lambda u=update: VersionConflict(u.record.id))
+            for event in update.events:
+                add(self._event_put(event, "STMT#"), lambda u=update: VersionConflict(u.record.id))
+        for claim in batch.product_claims:
+            add(*self._claim_op(claim))
         for message in batch.inbound:
             inbound = {
                 "pk": _s(f"INBOUND#{message.source}{SEP}{message.message_id}"),
@@ -645,3 +678,96 @@ class DynamoStore:
     def get_inbound(self, source: str, message_id: str) -> InboundMessage | None:
         item = self._get(f"INBOUND#{source}{SEP}{message_id}")
         return _unblob(InboundMessage, item["data"]) if item else None
+
+    # origin statements -------------------------------------------------------------------
+    def _statement_item(self, record: StatementRecord) -> dict:
+        # A statement is small (bounded fields, no goods list): it always fits its item.
+        return {
+            "pk": _s(f"STMT#{record.id}"),
+            "sk": _s("META"),
+            "gsi1pk": _s(f"SEXP#{record.exporter_id}"),
+            "gsi1sk": _s(f"{record.created_at}#{record.id}"),
+            "exporter_id": _s(record.exporter_id),
+            "version": {"N": str(record.version)},
+            "data": _blob(record),
+        }
+
+    @staticmethod
+    def _claim_key(exporter_id: str, sandbox: bool, product_ref: str) -> dict:
+        world = "S" if sandbox else "P"
+        return {"pk": _s(f"SPRODUCT#{exporter_id}{SEP}{world}{SEP}{product_ref}"), "sk": _s("META")}
+
+    def _claim_op(self, claim: ProductClaim) -> tuple[dict, object]:
+        key = self._claim_key(claim.exporter_id, claim.sandbox, claim.product_ref)
+        if claim.previous is None:
+            item = {**key, "statement_id": _s(claim.statement_id)}
+            return self._put_new(item), lambda: DuplicateProduct(claim.product_ref)
+        held = {
+            "ConditionExpression": "statement_id = :previous",
+            "ExpressionAttributeValues": {":previous": _s(claim.previous)},
+        }
+        if claim.statement_id is None:
+            op = {"Delete": {"TableName": self.table, "Key": key, **held}}
+        else:
+            item = {**key, "statement_id": _s(claim.statement_id)}
+            op = {"Put": {"TableName": self.table, "Item": item, **held}}
+        return op, lambda: VersionConflict(claim.previous)
+
+    def get_statement(self, exporter_id: str, statement_id: str) -> StatementRecord | None:
+        item = self._get(f"STMT#{statement_id}")
+        record = _unblob(StatementRecord, item["data"]) if item else None
+        return record if record is not None and record.exporter_id == exporter_id else None
+
+    def list_statements(
+        self, exporter_id: str, *, limit: int = 50, after: str | None = None
+    ) -> tuple[list[StatementRecord], str | None]:
+        values = {":p": _s(f"SEXP#{exporter_id}")}
+        condition = "gsi1pk = :p"
+        if after:
+            condition += " AND gsi1sk > :after"
+            values[":after"] = _s(after.replace("|", "#"))
+        items = self._query(
+            until=limit + 1,
+            IndexName="gsi1",
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            Limit=limit + 1,
+        )
+        records = [_unblob(StatementRecord, i["data"]) for i in items[:limit]]
+        cursor = None
+        if len(items) > limit:
+            cursor = f"{records[-1].created_at}|{records[-1].id}"
+        return records, cursor
+
+    def list_statement_events(self, statement_id: str) -> list[Event]:
+        items = self._query(
+            KeyConditionExpression="pk = :p AND begins_with(sk, :e)",
+            ExpressionAttributeValues={":p": _s(f"STMT#{statement_id}"), ":e": _s("EVENT#")},
+            ConsistentRead=True,
+        )
+        return [_unblob(Event, i["data"]) for i in items]
+
+    def get_statement_by_public_id(self, public_id: str) -> StatementRecord | None:
+        pointer = self._get(f"SPUB#{public_id}")
+        if pointer is None:
+            return None
+        item = self._get(f"STMT#{pointer['statement_id']['S']}")
+        return _unblob(StatementRecord, item["data"]) if item else None
+
+    def get_statement_version_by_public_id(self, public_id: str) -> tuple[str, int] | None:
+        pointer = self._get(f"SPUB#{public_id}")
+        if pointer is None:
+            return None
+        sid = pointer["statement_id"]["S"]
+        item = self._db.get_item(
+            TableName=self.table,
+            Key={"pk": _s(f"STMT#{sid}"), "sk": _s("META")},
+            ConsistentRead=True,
+            ProjectionExpression="version",
+        ).get("Item")
+        return (sid, int(item["version"]["N"])) if item else None
+
+    def get_product_claim(self, exporter_id: str, sandbox: bool, product_ref: str) -> str | None:
+        key = self._claim_key(exporter_id, sandbox, product_ref)
+        item = self._get(key["pk"]["S"])
+        return item["statement_id"]["S"] if item else None

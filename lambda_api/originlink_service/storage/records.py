@@ -77,9 +77,55 @@ class CertificateRecord:
 
 
 @dataclass
+class StatementRecord:
+    """An exporter's origin statement about one product (originlink.statement), signed as one
+    SD-JWT issuance like a certificate. Every field of it is public: no access code.
+
+    States: `published` → `withdrawn` (by the exporter) or `superseded` (by its renewal);
+    expiry is read from the statement's dates, never stored."""
+
+    id: str
+    exporter_id: str
+    public_id: str  # >= 128 random bits, in the verification link (same space as certificates)
+    state: str
+    version: int  # = seq of the last event; optimistic-locking token
+    product_ref: str  # the exporter's reference of the product (one live statement per product)
+    document: dict  # the statement, JSON mode
+    digest: str  # "sha256:<hex>" of its RFC 8785 form
+    jws: str  # the SD-JWT's issuer-signed JWT
+    kid: str
+    sd_seed: str  # the secret seed of the disclosures' salts (base64url)
+    created_at: str
+    updated_at: str
+    last_event_hash: str
+    sandbox: bool = False
+    supersedes: str | None = None
+    superseded_by: str | None = None
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass
+class ProductClaim:
+    """Which statement stands for a product of an exporter (in one world, sandbox or not):
+    one at a time. Taken when a statement is published (`previous` None: refused with
+    DuplicateProduct if another holds it), handed on by a renewal (`previous` → `statement_id`)
+    and released by a withdrawal (`statement_id` None) — the last two only while `previous`
+    still holds it (else VersionConflict)."""
+
+    exporter_id: str
+    sandbox: bool
+    product_ref: str
+    statement_id: str | None
+    previous: str | None = None
+
+
+@dataclass
 class Event:
     """One append-only lifecycle event; `hash` covers every other field including `prev_hash`,
-    so the events of a certificate form a hash chain."""
+    so the events of a certificate (or of an origin statement: its id in `certificate_id`) form
+    a hash chain."""
 
     certificate_id: str
     seq: int
@@ -164,9 +210,10 @@ class Webhook:
 
 @dataclass
 class RecordUpdate:
-    """A certificate's new state, written only if its stored version is `expected_version`."""
+    """A certificate's (or statement's) new state, written only if its stored version is
+    `expected_version`."""
 
-    record: CertificateRecord
+    record: CertificateRecord | StatementRecord
     expected_version: int
     events: list[Event]
 
@@ -183,6 +230,11 @@ class WriteBatch:
     outbox_done: list[OutboxEntry] = field(default_factory=list)
     # Inbound messages this change applies: refused as a whole if one was seen before.
     inbound: list[InboundMessage] = field(default_factory=list)
+    # Origin statements: new ones with their events, changed ones (version-checked), and the
+    # product claims they take, hand on or release.
+    statement_creates: list[tuple[StatementRecord, list[Event]]] = field(default_factory=list)
+    statement_updates: list[RecordUpdate] = field(default_factory=list)
+    product_claims: list[ProductClaim] = field(default_factory=list)
 
 
 def from_dict(cls, data: dict):

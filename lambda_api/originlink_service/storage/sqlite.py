@@ -20,6 +20,8 @@ from .records import (
     IdempotencyRecord,
     InboundMessage,
     OutboxEntry,
+    ProductClaim,
+    StatementRecord,
     Webhook,
     WriteBatch,
     from_dict,
@@ -27,6 +29,7 @@ from .records import (
 from .store import (
     Conflict,
     DuplicateNumber,
+    DuplicateProduct,
     IdempotencyKeyTaken,
     LeaseLost,
     MessageReplayed,
@@ -71,7 +74,16 @@ CREATE TABLE IF NOT EXISTS inbound_messages (
     source TEXT NOT NULL, message_id TEXT NOT NULL, data TEXT NOT NULL,
     PRIMARY KEY (source, message_id));
 CREATE TABLE IF NOT EXISTS webhooks (exporter_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS statements (
+    id TEXT PRIMARY KEY, exporter_id TEXT NOT NULL, public_id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS statements_by_exporter ON statements (exporter_id, created_at, id);
+CREATE TABLE IF NOT EXISTS statement_products (
+    exporter_id TEXT NOT NULL, sandbox INTEGER NOT NULL, product_ref TEXT NOT NULL,
+    statement_id TEXT NOT NULL, PRIMARY KEY (exporter_id, sandbox, product_ref));
 """
+# A statement's events share the `events` table with certificates' (ids never collide:
+# crt_… and ost_…), and its hash chain works the same.
 
 # The finishing write of an outbox entry names the lease it holds.
 _LEASE_HELD = "id = ? AND json_extract(data, '$.lease_token') IS ?"
@@ -250,6 +262,38 @@ class SqliteStore:
                 if cur.rowcount != 1:
                     raise VersionConflict(update.record.id)
                 self._insert_events(conn, update.events)
+            for record, events in batch.statement_creates:
+                try:
+                    conn.execute(
+                        "INSERT INTO statements (id, exporter_id, public_id, version,"
+                        " created_at, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            record.id,
+                            record.exporter_id,
+                            record.public_id,
+                            record.version,
+                            record.created_at,
+                            _dump(record),
+                        ),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise Conflict(f"statement {record.id} already exists") from exc
+                self._insert_events(conn, events)
+            for update in batch.statement_updates:
+                cur = conn.execute(
+                    "UPDATE statements SET version = ?, data = ? WHERE id = ? AND version = ?",
+                    (
+                        update.record.version,
+                        _dump(update.record),
+                        update.record.id,
+                        update.expected_version,
+                    ),
+                )
+                if cur.rowcount != 1:
+                    raise VersionConflict(update.record.id)
+                self._insert_events(conn, update.events)
+            for claim in batch.product_claims:
+                self._claim(conn, claim)
             for entry in batch.outbox:
                 conn.execute(
                     "INSERT INTO outbox (id, status, next_attempt_at, lease_until, created_at,"
@@ -275,6 +319,30 @@ class SqliteStore:
                     raise MessageReplayed(message.message_id) from exc
 
         self._write(do)
+
+    @staticmethod
+    def _claim(conn, claim: ProductClaim) -> None:
+        key = (claim.exporter_id, int(claim.sandbox), claim.product_ref)
+        where = "exporter_id = ? AND sandbox = ? AND product_ref = ? AND statement_id = ?"
+        if claim.previous is None:
+            try:
+                conn.execute(
+                    "INSERT INTO statement_products VALUES (?, ?, ?, ?)", (*key, claim.statement_id)
+                )
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateProduct(claim.product_ref) from exc
+            return
+        if claim.statement_id is None:
+            cur = conn.execute(
+                f"DELETE FROM statement_products WHERE {where}", (*key, claim.previous)
+            )
+        else:
+            cur = conn.execute(
+                f"UPDATE statement_products SET statement_id = ? WHERE {where}",
+                (claim.statement_id, *key, claim.previous),
+            )
+        if cur.rowcount != 1:
+            raise VersionConflict(claim.previous)
 
     @staticmethod
     def _insert_events(conn, events: list[Event]) -> None:
@@ -469,3 +537,63 @@ class SqliteStore:
             .fetchone()
         )
         return from_dict(InboundMessage, json.loads(row[0])) if row else None
+
+    # origin statements -------------------------------------------------------------------
+    def get_statement(self, exporter_id: str, statement_id: str) -> StatementRecord | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT data FROM statements WHERE id = ? AND exporter_id = ?",
+                (statement_id, exporter_id),
+            )
+            .fetchone()
+        )
+        return from_dict(StatementRecord, json.loads(row[0])) if row else None
+
+    def list_statements(
+        self, exporter_id: str, *, limit: int = 50, after: str | None = None
+    ) -> tuple[list[StatementRecord], str | None]:
+        created, sid = after.split("|", 1) if after and "|" in after else ("", "")
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT data, created_at, id FROM statements WHERE exporter_id = ?"
+                " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+                (exporter_id, created, sid, limit + 1),
+            )
+            .fetchall()
+        )
+        records = [from_dict(StatementRecord, json.loads(r[0])) for r in rows[:limit]]
+        cursor = f"{rows[limit - 1][1]}|{rows[limit - 1][2]}" if len(rows) > limit else None
+        return records, cursor
+
+    def list_statement_events(self, statement_id: str) -> list[Event]:
+        return self.list_events(statement_id)
+
+    def get_statement_by_public_id(self, public_id: str) -> StatementRecord | None:
+        row = (
+            self._conn()
+            .execute("SELECT data FROM statements WHERE public_id = ?", (public_id,))
+            .fetchone()
+        )
+        return from_dict(StatementRecord, json.loads(row[0])) if row else None
+
+    def get_statement_version_by_public_id(self, public_id: str) -> tuple[str, int] | None:
+        row = (
+            self._conn()
+            .execute("SELECT id, version FROM statements WHERE public_id = ?", (public_id,))
+            .fetchone()
+        )
+        return (row[0], row[1]) if row else None
+
+    def get_product_claim(self, exporter_id: str, sandbox: bool, product_ref: str) -> str | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT statement_id FROM statement_products WHERE exporter_id = ?"
+                " AND sandbox = ? AND product_ref = ?",
+                (exporter_id, int(sandbox), product_ref),
+            )
+            .fetchone()
+        )
+        return row[0] if row else None

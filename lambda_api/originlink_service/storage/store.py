@@ -12,6 +12,7 @@ from .records import (
     IdempotencyRecord,
     InboundMessage,
     OutboxEntry,
+    StatementRecord,
     Webhook,
     WriteBatch,
 )
@@ -33,6 +34,11 @@ class IdempotencyKeyTaken(Conflict):
 class DuplicateNumber(Conflict):
     """The exporter already has a certificate with this number (Art 3.17: numbers are unique).
     Replacements and certified true copies may reuse their original's number."""
+
+
+class DuplicateProduct(Conflict):
+    """Another published statement of the exporter stands for this product (renew or withdraw
+    it instead); nothing of the batch was written."""
 
 
 class VersionConflict(Conflict):
@@ -117,3 +123,17 @@ class Store(Protocol):
 
     # inbound messages already applied (replay protection)
     def get_inbound(self, source: str, message_id: str) -> InboundMessage | None: ...
+
+    # origin statements (written by `commit`); reads scoped to their exporter, but the public
+    # lookups, as for certificates
+    def get_statement(self, exporter_id: str, statement_id: str) -> StatementRecord | None: ...
+    def list_statements(
+        self, exporter_id: str, *, limit: int = 50, after: str | None = None
+    ) -> tuple[list[StatementRecord], str | None]: ...
+
+    def list_statement_events(self, statement_id: str) -> list[Event]: ...
+    def get_statement_by_public_id(self, public_id: str) -> StatementRecord | None: ...
+    def get_statement_version_by_public_id(self, public_id: str) -> tuple[str, int] | None: ...
+    def get_product_claim(self, exporter_id: str, sandbox: bool, product_ref: str) -> str | None:
+        """The id of the statement that stands for this product, if one does."""
+        ...
