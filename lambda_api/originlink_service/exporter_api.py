@@ -1,5 +1,6 @@
-"""Exporter API v1 (Bearer API key): create, precheck, list, read, events, cancel, replace,
-certified true copy. Routes only translate HTTP ⇄ `service`."""
+"""Exporter API v1 (Bearer API key): certificates (create, precheck, list, read, events,
+cancel, replace, certified true copy) and origin statements (publish, list, read, events,
+renew, withdraw). Routes only translate HTTP ⇄ `service` / `statements`."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from datetime import UTC, datetime
 
 from chalice import Blueprint, Response
 
-from . import lifecycle, service
+from . import lifecycle, service, statements
 from .auth import authenticate_key
 from .http import idempotency_key, int_param, json_body, parse_model, query_param
 from .problems import ApiProblem, answers_domain_errors
-from .schemas import CancelRequest, CertifiedTrueCopyRequest, ReplaceBody
+from .schemas import (
+    CancelRequest,
+    CertifiedTrueCopyRequest,
+    RenewStatementBody,
+    ReplaceBody,
+    WithdrawStatementRequest,
+)
 from .settings import context
 
 api = Blueprint(__name__)
@@ -65,6 +72,11 @@ def _idempotency(data) -> service.IdempotentRequest:
     target = request.context.get("resourcePath", "") + json.dumps(
         request.uri_params or {}, sort_keys=True
     )
+    # A sandbox key's request is another request than the same one with a production key of
+    # the same exporter: reusing its Idempotency-Key there is a 409, never a replay of the
+    # other world's answer.
+    if _key().sandbox:
+        target += "#sandbox"
     return service.IdempotentRequest(
         key=idempotency_key(request), hash=service.request_hash(request.method, target, data)
     )
@@ -112,6 +124,18 @@ def list_certificates():
     # A key sees the certificates of its own world (sandbox or production).
     items = [service.resource(r, _origin()) for r in records if r.sandbox == key.sandbox]
     return _json(200, {"items": items, "next": cursor})
+
+
+def _cursor(pattern):
+    after = query_param(api.current_request, "after")
+    if after is not None and not pattern.fullmatch(after):
+        raise ApiProblem(
+            400,
+            "invalid_query_parameter",
+            "after: pass the `next` value of the previous page as it is",
+            errors=[{"path": "after", "code": "invalid_cursor", "message": "after: not a cursor"}],
+        )
+    return after
 
 
 @route("/v1/certificates/{certificate_id}", methods=["GET"])
@@ -175,6 +199,78 @@ def certified_true_copy(certificate_id):
         body.reason,
         body.note,
         today,
+        sandbox=sandbox,
+        request=_idempotency(data),
+    )
+    return _answer(answer)
+
+
+# --- origin statements --------------------------------------------------------------------
+
+
+@route("/v1/origin-statements", methods=["POST"])
+def publish_statement():
+    exporter_id, sandbox, data, _ = _change_request()
+    answer = statements.publish(
+        context(), exporter_id, data, sandbox=sandbox, request=_idempotency(data)
+    )
+    return _answer(answer)
+
+
+@route("/v1/origin-statements", methods=["GET"])
+def list_statements():
+    key = _key()
+    limit = int_param(api.current_request, "limit", 50, 1, 200)
+    after = _cursor(statements.LIST_CURSOR)
+    records, cursor = context().store.list_statements(key.exporter_id, limit=limit, after=after)
+    items = [statements.resource(r, _origin()) for r in records if r.sandbox == key.sandbox]
+    return _json(200, {"items": items, "next": cursor})
+
+
+@route("/v1/origin-statements/{statement_id}", methods=["GET"])
+def get_statement(statement_id):
+    key = _key()
+    record = statements.load(context(), key.exporter_id, statement_id, sandbox=key.sandbox)
+    return _json(200, statements.resource(record, _origin()))
+
+
+@route("/v1/origin-statements/{statement_id}/events", methods=["GET"])
+def list_statement_events(statement_id):
+    key = _key()
+    record = statements.load(context(), key.exporter_id, statement_id, sandbox=key.sandbox)
+    events = context().store.list_statement_events(record.id)
+    return _json(
+        200,
+        {
+            "items": [e.to_dict() for e in events],
+            "chain_intact": not lifecycle.verify_chain(events),
+        },
+    )
+
+
+@route("/v1/origin-statements/{statement_id}/renew", methods=["POST"])
+def renew_statement(statement_id):
+    exporter_id, sandbox, data, body = _change_request(RenewStatementBody)
+    answer = statements.renew(
+        context(),
+        exporter_id,
+        statement_id,
+        body.statement,
+        body.reason,
+        sandbox=sandbox,
+        request=_idempotency(data),
+    )
+    return _answer(answer)
+
+
+@route("/v1/origin-statements/{statement_id}/withdraw", methods=["POST"])
+def withdraw_statement(statement_id):
+    exporter_id, sandbox, data, body = _change_request(WithdrawStatementRequest)
+    answer = statements.withdraw(
+        context(),
+        exporter_id,
+        statement_id,
+        body.reason,
         sandbox=sandbox,
         request=_idempotency(data),
     )

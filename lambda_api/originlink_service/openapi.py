@@ -9,6 +9,7 @@ from functools import lru_cache
 from pydantic.json_schema import models_json_schema
 
 from originlink.model import Certificate
+from originlink.statement import OriginStatement
 
 from .schemas import (
     CancelRequest,
@@ -19,7 +20,11 @@ from .schemas import (
     Jwks,
     PrecheckResult,
     ProblemDetail,
+    RenewStatementRequest,
     ReplaceRequest,
+    StatementList,
+    StatementResource,
+    WithdrawStatementRequest,
 )
 
 MODELS = [
@@ -33,6 +38,11 @@ MODELS = [
     ReplaceRequest,
     CertifiedTrueCopyRequest,
     Jwks,
+    OriginStatement,
+    StatementResource,
+    StatementList,
+    RenewStatementRequest,
+    WithdrawStatementRequest,
 ]
 
 REF = "#/components/schemas/{model}"
@@ -197,6 +207,7 @@ def _paths() -> dict:
                 },
             }
         },
+        **_statement_paths(),
         "/.well-known/jwks.json": {
             "get": {
                 "operationId": "jwks",
@@ -209,6 +220,100 @@ def _paths() -> dict:
                 "operationId": "openapi",
                 "security": [],
                 "responses": {"200": {"description": "this document"}},
+            }
+        },
+    }
+
+
+_STATEMENT_ID = {
+    "name": "statement_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_NO_STATEMENT = {"404": _problem("no such origin statement (or not yours: same answer)")}
+
+
+def _statement_paths() -> dict:
+    """Origin statements: the exporter's signed, product-level statement of origin
+    (docs/statements.md). Changes are idempotent like certificates'."""
+    base = "/v1/origin-statements"
+    changed = {**_AUTH_ERRORS, **_BODY_ERRORS, **_CONFLICT}
+    return {
+        base: {
+            "post": {
+                "operationId": "publishOriginStatement",
+                "summary": "Check, sign and publish an origin statement about one product "
+                "(409 statement_exists while another stands for the product)",
+                "parameters": [_IDEMPOTENCY],
+                "requestBody": _body(OriginStatement),
+                "responses": {
+                    **_ok(StatementResource, "published (or replay of the first answer)", "201"),
+                    **changed,
+                },
+            },
+            "get": {
+                "operationId": "listOriginStatements",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                    },
+                    {"name": "after", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    **_ok(StatementList, "your origin statements, oldest first"),
+                    **_AUTH_ERRORS,
+                    "400": _problem("bad query parameter"),
+                },
+            },
+        },
+        base + "/{statement_id}": {
+            "get": {
+                "operationId": "getOriginStatement",
+                "parameters": [_STATEMENT_ID],
+                "responses": {
+                    **_ok(StatementResource, "the statement"),
+                    **_AUTH_ERRORS,
+                    **_NO_STATEMENT,
+                },
+            }
+        },
+        base + "/{statement_id}/events": {
+            "get": {
+                "operationId": "listOriginStatementEvents",
+                "parameters": [_STATEMENT_ID],
+                "responses": {
+                    **_ok(EventList, "append-only, hash-chained events"),
+                    **_AUTH_ERRORS,
+                    **_NO_STATEMENT,
+                },
+            }
+        },
+        base + "/{statement_id}/renew": {
+            "post": {
+                "operationId": "renewOriginStatement",
+                "summary": "A new statement about the same product that supersedes this one",
+                "parameters": [_STATEMENT_ID, _IDEMPOTENCY],
+                "requestBody": _body(RenewStatementRequest),
+                "responses": {
+                    **_ok(StatementResource, "the new statement", "201"),
+                    **changed,
+                    **_NO_STATEMENT,
+                },
+            }
+        },
+        base + "/{statement_id}/withdraw": {
+            "post": {
+                "operationId": "withdrawOriginStatement",
+                "parameters": [_STATEMENT_ID, _IDEMPOTENCY],
+                "requestBody": _body(WithdrawStatementRequest),
+                "responses": {
+                    **_ok(StatementResource, "withdrawn"),
+                    **changed,
+                    **_NO_STATEMENT,
+                },
             }
         },
     }

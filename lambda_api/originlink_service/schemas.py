@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from originlink.model import Certificate, Problem
+from originlink.statement import OriginStatement
 
 from .lifecycle import State
 
@@ -238,3 +239,67 @@ class Jwk(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[Jwk]
+
+
+# --- origin statements --------------------------------------------------------------------
+
+
+class StatementLinks(BaseModel):
+    self: str
+    events: str
+    verify: str = Field(description="the JSON verification (public)")
+    page: str = Field(description="the verification page (public)")
+    badge: str = Field(description="the badge (SVG) for any website")
+    qr: str
+    url: str = Field(description="the printed link (QR-compact), e.g. for the product sheet")
+    short_code: str = Field(description="short code grouped by four, to type at the lookup")
+    embed_html: str = Field(
+        description="copy-and-paste HTML: the badge linking to the verification page"
+    )
+
+
+class StatementResource(BaseModel):
+    """An origin statement as the exporter API answers it (statements.resource)."""
+
+    id: str
+    public_id: str = Field(description="public identifier (>= 128 random bits)")
+    state: Literal["published", "withdrawn", "superseded"] = Field(
+        description="published: public and standing between its dates (expiry is not a "
+        "state); withdrawn by the exporter; superseded by its renewal"
+    )
+    version: int
+    product_ref: str = Field(description="the product's reference: one statement at a time")
+    digest: str = Field(description="sha256 of the RFC 8785 canonical JSON of `statement`")
+    signature: Signature
+    created_at: str
+    updated_at: str
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    sandbox: bool = False
+    links: StatementLinks
+    statement: OriginStatement
+
+
+class StatementList(BaseModel):
+    items: list[StatementResource]
+    next: str | None = Field(None, description="cursor for the next page (`?after=`)")
+
+
+class RenewStatementRequest(_In):
+    """A new statement about the same product (fresh assessment, new dates) that supersedes
+    this one (the published schema)."""
+
+    statement: OriginStatement
+    reason: str | None = Field(None, max_length=500)
+
+
+class RenewStatementBody(_In):
+    """How a renewal is read: the statement is left to `originlink.statement.check_statement`,
+    which reports every problem at once with its article."""
+
+    statement: dict
+    reason: str | None = Field(None, max_length=500)
+
+
+class WithdrawStatementRequest(_In):
+    reason: str = Field(min_length=1, max_length=500)

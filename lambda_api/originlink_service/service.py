@@ -37,6 +37,7 @@ from .settings import Context, SandboxUnavailable
 from .storage import (
     CertificateRecord,
     DuplicateNumber,
+    DuplicateProduct,
     Event,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -400,6 +401,15 @@ def run_once(
                 }
             ],
         ) from exc
+    except DuplicateProduct as exc:  # an origin statement published meanwhile
+        winner = store.get_idempotency(exporter_id, request.key)
+        if winner is not None:
+            return _replay(winner, request.hash)
+        raise Conflict(
+            f"statement.product.reference: another of your statements already stands for "
+            f"product {str(exc)!r}; renew or withdraw it first",
+            code="statement_exists",
+        ) from exc
     except VersionConflict as exc:
         # DynamoDB may report a racing duplicate as a transaction conflict: if the other
         # request has committed this key meanwhile, answer as a replay.
@@ -407,7 +417,7 @@ def run_once(
         if winner is not None:
             return _replay(winner, request.hash)
         raise Conflict(
-            "the certificate changed while this request was processed; read it again and retry",
+            "the record changed while this request was processed; read it again and retry",
             code="version_conflict",
         ) from exc
     return Answer(status, change.body)

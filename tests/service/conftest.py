@@ -54,6 +54,23 @@ def load_example(name: str = "certificate.json") -> dict:
     return shift_dates(doc, (datetime.now(UTC).date() - EXAMPLES_WRITTEN_ON).days)
 
 
+def statement_doc(reference: str = "TABLE-OAK-01", **changes) -> dict:
+    """A valid origin statement (originlink.statement.EXAMPLE) assessed three days ago and
+    standing for 300 days."""
+    from originlink.statement import EXAMPLE
+
+    today = datetime.now(UTC).date()
+    doc = copy.deepcopy(EXAMPLE)
+    doc["product"]["reference"] = reference
+    doc.update(
+        assessed_on=str(today - timedelta(days=3)),
+        valid_from=str(today - timedelta(days=3)),
+        valid_until=str(today + timedelta(days=300)),
+    )
+    doc.update(changes)
+    return doc
+
+
 @pytest.fixture
 def certificate() -> dict:
     """A valid Certificate of Origin (two goods items, one under RVC)."""

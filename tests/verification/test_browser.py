@@ -318,3 +318,49 @@ def test_no_horizontal_scroll_in_any_language(server, certificates, browser, vie
         page.goto(base + path)
         assert overflow(page) <= 0, (viewport, path)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def statement(server):
+    from service.conftest import statement_doc
+
+    base, key, _ = server
+    return _post(base, key, "/v1/origin-statements", statement_doc("BROWSER-1"))
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_statement_page_fits_in_every_language(server, statement, browser, viewport):
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    for lang in LANGS:
+        page.goto(f"{statement['links']['url']}?lang={lang}")
+        assert page.locator("#verdict").get_attribute("data-verdict") == "statement_valid"
+        assert page.locator("#what-this-is").is_visible()
+        assert overflow(page) <= 0, (viewport, lang, overflow(page))
+        shot(page, f"statement-{viewport}-{lang}")
+    context.close()
+
+
+def test_badge_snippet_on_any_website(server, statement, browser, tmp_path):
+    """The copy-and-paste HTML on a page of another site: the badge loads from the service and
+    leads to the statement's verification page."""
+    shop = tmp_path / "shop.html"
+    shop.write_text(
+        "<!doctype html><html><body><h1>Oak dining table</h1>"
+        f"{statement['links']['embed_html']}</body></html>",
+        encoding="utf-8",
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 600})
+    page = context.new_page()
+    page.goto(shop.as_uri())
+    image = page.locator("img")
+    page.wait_for_function("document.querySelector('img').complete")
+    assert page.evaluate("document.querySelector('img').naturalWidth") > 100
+    assert image.get_attribute("alt").startswith("RCEP origin: China, criterion RVC")
+    shot(page, "statement-badge-on-a-shop")
+    with context.expect_page() as opened:
+        image.click()
+    target = opened.value
+    target.wait_for_load_state()
+    assert target.locator("#verdict").get_attribute("data-verdict") == "statement_valid"
+    context.close()

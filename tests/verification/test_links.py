@@ -254,7 +254,9 @@ def test_every_public_path_comes_from_one_module():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    pattern = re.compile(r"""f["'](/v1/verify/|/v/|/V/|/v1/qr/)""")
+    pattern = re.compile(
+        r"""f["'](/v1/verify/|/v/|/V/|/v1/qr/|/v1/badge/|/v1/origin-statements/)"""
+    )
     offenders = [
         str(path.relative_to(root))
         for base in ("originlink", "lambda_api/originlink_service")

@@ -2,7 +2,8 @@
 code, and what each audience may see:
 
 integrity: signature_valid | signature_invalid | unknown_key | digest_mismatch — the service's
-           SD-JWT over the exact data the exporter submitted (its key and key status)
+           SD-JWT over the exact data the exporter submitted (its key and key status); the
+           same check for an origin statement (verification/statement.py)
 legal:     originlink.credentials.legal — who legally certified it, and whether that was
            verified (the issuing body's own signature) or only recorded by the exporter
 status:    valid | cancelled | replaced | expired | rejected   (+ customs state, date, reason)
@@ -135,7 +136,7 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
         result.update(code="unknown_key" if unknown else "signature_invalid", detail=str(exc))
         return result, None, None
     issued = issuance(record)
-    signed = (claims.get("certificate") or {}).get("_sd")
+    signed = (claims.get(concealed_under(record)) or {}).get("_sd")
     rebuilt = [d.digest for d in issued.disclosures if len(d.path) == 2]
     if not isinstance(signed, list) or sorted(signed) != sorted(rebuilt):
         result.update(
@@ -146,7 +147,7 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
     if not (
         claims.get("digest") == record.digest == document_digest(record.document)
         and claims.get("public_id") == record.public_id
-        and claims.get("number") == record.number
+        and claims.get("number") == getattr(record, "number", None)
         and bool(claims.get("sandbox")) == bool(record.sandbox)
     ):
         result.update(
@@ -163,6 +164,18 @@ def check_integrity(record, info: dict, signed_by: str) -> tuple[dict, dict | No
     return result, claims, issued
 
 
+def is_statement(record) -> bool:
+    """An origin statement's record (else a certificate's)."""
+    from ..storage import StatementRecord
+
+    return isinstance(record, StatementRecord)
+
+
+def concealed_under(record) -> str:
+    """The claim its document is concealed under in the SD-JWT."""
+    return "statement" if is_statement(record) else "certificate"
+
+
 def issuance(record):
     """The record's SD-JWT issuance (JWT + every disclosure), rebuilt from what is stored."""
     import base64
@@ -170,7 +183,8 @@ def issuance(record):
     from originlink.credentials import views
 
     seed = base64.urlsafe_b64decode(record.sd_seed + "=" * (-len(record.sd_seed) % 4))
-    return views.issuance(record.jws, record.document, seed)
+    rebuild = views.statement_issuance if is_statement(record) else views.issuance
+    return rebuild(record.jws, record.document, seed)
 
 
 def legacy_integrity(record, jwks: dict) -> bool:

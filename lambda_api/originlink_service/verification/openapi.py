@@ -32,7 +32,9 @@ PATHS = {
         "get": {
             "operationId": "verify",
             "security": [{}, {"apiKey": []}],
-            "summary": "integrity, status and issuer checks, then the certificate",
+            "summary": "integrity, status and issuer checks, then the certificate (or, for an "
+            "origin statement's id, its checks — integrity, who states it, status — and the "
+            "statement: `kind: origin_statement`)",
             "parameters": [_ID, _CODE],
             "responses": {
                 "200": _json("verification; `view` is public or full"),
@@ -121,6 +123,23 @@ PATHS = {
             "responses": {
                 "200": {"description": "SVG", "content": {"image/svg+xml": {}}},
                 "404": _NOT_FOUND,
+            },
+        }
+    },
+    "/v1/badge/{public_id}.svg": {
+        "get": {
+            "operationId": "originStatementBadge",
+            "security": [],
+            "summary": "an origin statement's badge (SVG; ?lang=): country, agreement, "
+            "criterion while it stands, grey and saying why once it does not",
+            "parameters": [
+                _ID,
+                {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {"description": "SVG", "content": {"image/svg+xml": {}}},
+                "304": {"description": "unchanged since the ETag sent in If-None-Match"},
+                "404": {"description": "no origin statement matches this id"},
             },
         }
     },

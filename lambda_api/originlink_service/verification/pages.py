@@ -83,6 +83,36 @@ CUSTOMS_LABELS = {
 }
 
 
+# An origin statement's status (verification/statement.py).
+STATEMENT_STATUS_LABELS = {
+    "valid": N_("Stands (valid)"),
+    "not_yet_valid": N_("Not valid yet"),
+    "expired": N_("Expired"),
+    "withdrawn": N_("Withdrawn by the exporter"),
+    "superseded": N_("Superseded by a renewed statement"),
+}
+# The agreement's origin criteria, in words (RCEP Art 3.2, Annex 3B).
+CRITERION_LABELS = {
+    "WO": N_("wholly obtained or produced"),
+    "PE": N_("produced exclusively from originating materials"),
+    "CTC": N_("change in tariff classification"),
+    "RVC": N_("regional value content"),
+    "CR": N_("chemical reaction"),
+    "ACU": N_("accumulation"),
+    "DMI": N_("de minimis"),
+}
+
+
+# The words of an origin statement's badge (verification/badge.py).
+BADGE_ORIGIN = N_("%(agreement)s origin: %(country)s")
+BADGE_CRITERION = N_("criterion %(criterion)s · exporter's statement")
+BADGE_INVALID = N_("Origin statement")
+BADGE_ALT = N_(
+    "%(agreement)s origin: %(country)s, criterion %(criterion)s — the exporter's statement "
+    "about this product; select to verify it"
+)
+
+
 def _common(lang: str) -> dict:
     gettext = i18n.translations(lang).gettext
     return {
@@ -96,6 +126,12 @@ def _common(lang: str) -> dict:
         ),
         "customs_label": lambda code: (
             gettext(CUSTOMS_LABELS[code]) if code in CUSTOMS_LABELS else code
+        ),
+        "statement_status_label": lambda code: (
+            gettext(STATEMENT_STATUS_LABELS[code]) if code in STATEMENT_STATUS_LABELS else code
+        ),
+        "criterion_label": lambda code: (
+            gettext(CRITERION_LABELS[code]) if code in CRITERION_LABELS else ""
         ),
     }
 
@@ -117,6 +153,12 @@ def lookup_page(lang: str, **values) -> str:
 
 def render_page(result, lang: str, *, full: dict | None, code_wrong: bool) -> str:
     body = result.body
+    if body.get("kind") == "origin_statement":
+        return (
+            _envs[lang]
+            .get_template("statement.html")
+            .render(**_common(lang), v=body, s=body["statement"], grouped_code=group(body["code"]))
+        )
     return (
         _envs[lang]
         .get_template("page.html")

@@ -87,8 +87,10 @@ def _etag_matches(etag: str) -> bool:
 def _access(record) -> str:
     """Who is asking: `owner` (the exporter's own key), `code` (the right access code),
     `denied` (a code that unlocks nothing) or `public`."""
-    from .checks import access_code_matches
+    from .checks import access_code_matches, is_statement
 
+    if is_statement(record):  # all of an origin statement is public: one view for everyone
+        return "public"
     code = _headers().get("x-access-code")
     if _viewer_is_owner(record):
         return "owner"
@@ -361,7 +363,9 @@ def qr(name):
     with_code = (_request().query_params or {}).get("with_code") in {"1", "true"}
     if with_code and not _viewer_is_owner(record):
         raise ApiProblem(403, "forbidden", "with_code: only the owning exporter's key may ask")
-    url = verification_url(base_url(), record.public_id, record.access_code if with_code else None)
+    # (an origin statement has no access code: its link is the same for everyone)
+    code = getattr(record, "access_code", None) if with_code else None
+    url = verification_url(base_url(), record.public_id, code)
     return Response(
         body=pages.qr_cache(url, qr_svg),
         status_code=200,
@@ -371,6 +375,35 @@ def qr(name):
             "X-Verification-Url": url if not with_code else url.split("#")[0],
         },
     )
+
+
+@verification.route("/v1/badge/{name}", methods=["GET"])
+def badge(name):
+    """`/v1/badge/{public_id}.svg`: an origin statement's badge for any website (country,
+    agreement, criterion; grey and saying why once it no longer stands). Nothing but what the
+    statement shows; revalidated like the JSON status. `?lang=` chooses its words."""
+    from . import badge as badges
+
+    result = verifier.find(context(), name[: -len(".svg")]) if name.endswith(".svg") else None
+    if result is None or result.body.get("kind") != "origin_statement":
+        raise ApiProblem(404, "not_found", "no origin statement matches this id")
+    lang = _lang()
+    etag = result.etag[:-1] + "-badge-" + lang + '"'
+    headers = {
+        "Cache-Control": "public, max-age=300",
+        "ETag": etag,
+        "Vary": "Accept-Language",
+        "Access-Control-Allow-Origin": "*",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "X-Robots-Tag": "noindex",
+    }
+    if _etag_matches(etag):
+        return Response(body="", status_code=304, headers=headers)
+    svg = result.pages.get(("badge", lang))
+    if svg is None:
+        svg = result.pages[("badge", lang)] = badges.badge_svg(result.body, lang)
+    return Response(body=svg, status_code=200, headers={"Content-Type": "image/svg+xml", **headers})
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -411,6 +444,10 @@ def _unlock(public_id: str):
     if result is None:
         return _not_found_page(lang)
     record = result.record
+    from .checks import is_statement
+
+    if is_statement(record):  # no access code: the page shows everything already
+        return _page_response(pages.public_page(result, _lang()), 200, _lang())
     raw = _request().raw_body or b""
     try:
         form = parse_qs(raw.decode("utf-8", "replace"), max_num_fields=5)

@@ -16,6 +16,9 @@ from . import checks
 _tokens = checks.LruCache(4096)
 _lists = checks.LruCache(4096)
 LIST_TTL = 300  # seconds a status list credential is valid; re-signed each minute at most
+# Status codes under which the credential is revoked: a certificate cancelled or replaced, an
+# origin statement withdrawn or superseded (originlink.statement.REVOKED).
+REVOKED = frozenset({"cancelled", "replaced", "withdrawn", "superseded"})
 
 
 def status_list_for(ctx, result, base_url: str) -> str:
@@ -32,7 +35,7 @@ def status_list_for(ctx, result, base_url: str) -> str:
     token = _lists.get(key)
     if token is not None:
         return token
-    revoked = result.body["checks"]["status"]["code"] in {"cancelled", "replaced"}
+    revoked = result.body["checks"]["status"]["code"] in REVOKED
     url = absolute(base_url, status_list_path(record.public_id))
     payload = list_credential(url, issuer_did=did, revoked=revoked, ttl_s=LIST_TTL)
     token = issue_credential(payload, ctx.keyring_for(sandbox).active_signer(), did)
@@ -48,21 +51,23 @@ def credential_for(ctx, result, base_url: str) -> str:
     token = _tokens.get(key)
     if token is not None:
         return token
+    statement = result.body.get("kind") == "origin_statement"
     subject = {
-        **result.body["certificate"],
+        **result.body["statement" if statement else "certificate"],
         "document_hash": record.digest,
         "valid_until": result.body["valid_until"],
         "sandbox": sandbox,
     }
+    not_what = "AN ORIGIN STATEMENT" if statement else "A CERTIFICATE OF ORIGIN"
     payload = credential_payload(
         subject,
         issuer_did=did,
-        issuer_name=ctx.settings.issuer
-        + (" — SANDBOX, NOT A CERTIFICATE OF ORIGIN" if sandbox else ""),
+        issuer_name=ctx.settings.issuer + (f" — SANDBOX, NOT {not_what}" if sandbox else ""),
         public_id=record.public_id,
         page_url=verification_url(base_url, record.public_id),
         status_url=absolute(base_url, verify_path(record.public_id)),
         status_list_url=absolute(base_url, status_list_path(record.public_id)),
+        statement=statement,
     )
     token = issue_credential(payload, ctx.keyring_for(sandbox).active_signer(), did)
     _tokens.put(key, token)

@@ -49,21 +49,31 @@ def _public_id(text: str | None) -> str | None:
 
 
 def lookup(ctx, text: str | None):
-    """The public record for a link id or typed short code, or None (unknown or hidden)."""
+    """The public record for a link id or typed short code — a certificate's or an origin
+    statement's (one space of public ids, one page) — or None (unknown or hidden)."""
     public_id = _public_id(text)
-    record = ctx.store.get_by_public_id(public_id) if public_id else None
-    if record is None or record.state in NOT_PUBLIC:
+    if not public_id:
         return None
-    return record
+    record = ctx.store.get_by_public_id(public_id)
+    if record is None:
+        return ctx.store.get_statement_by_public_id(public_id)  # public from its first version
+    return None if record.state in NOT_PUBLIC else record
 
 
 def find(ctx, text: str | None) -> Result | None:
     """The verification for a link id or typed short code, or None (unknown or hidden). The
     hot path: one narrow read of the version finds a cached result without reading (and
-    parsing) the stored document; only a new version or a new day reads the record."""
+    parsing) the stored document; only a new version or a new day reads the record. An id
+    that is no certificate's is looked up among origin statements (a second narrow read)."""
     public_id = _public_id(text)
-    head = ctx.store.get_version_by_public_id(public_id) if public_id else None
-    if head is None or head[1] < FIRST_PUBLIC_VERSION:
+    if not public_id:
+        return None
+    head = ctx.store.get_version_by_public_id(public_id)
+    if head is None:
+        head = ctx.store.get_statement_version_by_public_id(public_id)
+    elif head[1] < FIRST_PUBLIC_VERSION:
+        return None
+    if head is None:
         return None
     cached = _results.get((*head, today()))
     if cached is not None and cached.fresh():
@@ -183,6 +193,10 @@ def verify(ctx, record) -> Result:
     from originlink.credentials import sdjwt, views
     from originlink.credentials.legal import headline
 
+    if checks.is_statement(record):
+        from . import statement
+
+        return statement.verify(ctx, record)
     day = today()
     # Every change of a record is a new version (records.py), so (id, version, day) names
     # one result; `find` looks it up knowing only the id and version.
@@ -244,11 +258,12 @@ def status_claims(issuer: str, record, status: dict, day, answer: dict) -> dict:
     edited in any part."""
     from originlink.credentials.offline import answer_digest
 
-    replaced_by = (status.get("replaced_by") or {}).get("public_id")
+    replaced_by = (status.get("replaced_by") or status.get("superseded_by") or {}).get("public_id")
     return {
         "iss": issuer,
         "sub": record.public_id,
-        "number": record.number,
+        # an origin statement has no number: its product reference stands in
+        "number": getattr(record, "number", None) or getattr(record, "product_ref", None),
         "digest": record.digest,
         "status": status["code"],
         "since": status.get("since"),
@@ -305,6 +320,10 @@ def signed_document(ctx, result: Result, view: str) -> dict:
     fields it discloses (checked against it) and labels (never part of the verdict)."""
     from originlink.credentials import views
 
+    if checks.is_statement(result.record):
+        from . import statement
+
+        return statement.signed_document(result)
     record = result.record
     presentation = views.present(result.issued, view) if result.claims is not None else None
     body = view_body(ctx, result, view)[0] if view != "public" else result.body
