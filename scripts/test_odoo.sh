@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the rcep_eco addon's tests inside Odoo 19's own test framework.
+# Run the addons' tests (rcep_eco, rcep_eco_website) inside Odoo 19's own test framework.
 #
 #   scripts/test_odoo.sh              # needs Odoo (ODOO_PATH or /opt/odoo19) and PostgreSQL
 #   scripts/test_odoo.sh --if-found   # same, but exit 0 with "SKIPPED" when no Odoo is found
@@ -8,7 +8,7 @@
 # Steps: find Odoo -> venv .venv-odoo with Odoo's pinned requirements (cached, keyed on the
 # requirements and on our pyproject) -> install the originlink core with Odoo's pins as
 # constraints and prove nothing pinned moved -> PostgreSQL up -> wkhtmltopdf present (the real
-# PDF is tested) -> fresh database -> install rcep_eco with --test-tags /rcep_eco -> parse
+# PDF is tested) -> fresh database -> install the addons with their --test-tags -> parse
 # Odoo's test summary -> drop the database. Leaves test-artifacts/odoo/certificate.pdf (+ PNG).
 # Environment: ODOO_PATH, ODOO_PYTHON (interpreter for the venv, default python3),
 # ODOO_DB_USER (PostgreSQL role, default: the current OS user), KEEP_DB=1 (keep the database),
@@ -152,17 +152,20 @@ if [[ ! -x "$ORIGINLINK_CLI" ]]; then
     echo "NOTE: no OriginLink service CLI at $ORIGINLINK_CLI (run 'make install'):" \
         "the end-to-end test will be SKIPPED"
 fi
+# The addons installed and tested (rcep_eco_website: the shop and portal side, issue 13).
+ADDONS="rcep_eco,rcep_eco_website"
+TEST_TAGS="/rcep_eco,/rcep_eco_website"
 # stock_delivery is installed next to rcep_eco (not a dependency) so that the soft prefill of
 # the HS code from its `hs_code` field is tested for real.
 # A free port for Odoo's HTTP server (HttpCase tests talk to it).
 HTTP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-echo "Running rcep_eco tests on database $DB (log: $LOG)"
+echo "Running $ADDONS tests on database $DB (log: $LOG)"
 started=$(date +%s)
 set +e
 "$PY" "$ODOO_PATH/odoo-bin" \
     --db_user="$DB_USER" -d "$DB" \
     --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT/odoo_addon" \
-    -i rcep_eco,stock_delivery --test-tags /rcep_eco \
+    -i "$ADDONS,stock_delivery" --test-tags "$TEST_TAGS" \
     --without-demo=True \
     --stop-after-init --log-level=test --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --workers=0 --max-cron-threads=0 \
     >"$LOG" 2>&1
