@@ -90,9 +90,12 @@ def certificate_path(certificate_id: str) -> str:
     return f"/v1/certificates/{certificate_id}"
 
 
+STATEMENTS_PATH = "/v1/origin-statements"  # the exporter API's origin statements (Bearer key)
+
+
 def statement_path(statement_id: str) -> str:
     """The exporter API's origin statement resource (Bearer key)."""
-    return f"/v1/origin-statements/{statement_id}"
+    return f"{STATEMENTS_PATH}/{statement_id}"
 
 
 def badge_path(public_id: str) -> str:

@@ -1,0 +1,1 @@
+from .statement_connector import ServiceAnswer, StatementConnector  # noqa: F401

@@ -1,0 +1,1 @@
+from . import rcep_statement_withdraw  # noqa: F401
