@@ -45,8 +45,15 @@ class SaleOrder(models.Model):
             "certificates": certificates,
         }
 
+    def _rcep_portal_pdf_builtin(self):
+        """Whether rcep_eco serves the stored PDF on the portal itself (its own route and
+        column, once it keeps the PDF it sent); until then this module does."""
+        return hasattr(self.env["rcep.certificate"], "_stored_pdf_content")
+
     def _rcep_certificate_pdf_url(self, cert):
         """The portal's download link of a certificate's PDF, with the order's access token."""
+        if self._rcep_portal_pdf_builtin():
+            return self.get_portal_url(suffix=f"/certificates/{cert.id}/pdf")
         return (
             f"/my/orders/{self.id}/rcep-certificates/{cert.id}/pdf"
             f"?access_token={self._portal_ensure_token()}"

@@ -187,24 +187,19 @@ class TestFieldSecurity(ShopData, HttpCase):
                 ("odoo.addons.rcep_eco.", "odoo.addons.rcep_eco_website.")
             )
         )
-        self.assertEqual(
-            rcep_routes,
-            [
-                "/my/orders/<int:order_id>/certificates.json",
-                "/my/orders/<int:order_id>/rcep-certificates/<int:certificate_id>/pdf",
-                "/rcep_eco/webhook",
-            ],
-        )
+        self.assertIn("/my/orders/<int:order_id>/certificates.json", rcep_routes)
+        self.assertIn("/rcep_eco/webhook", rcep_routes)
         token = self.order._portal_ensure_token()
+        # Every RCEP route, its parameters filled with this order (and an id of nothing).
         pages = [
             "/shop",
             self.secret.website_url,
             f"/my/orders/{self.order.id}?access_token={token}",
-            f"/my/orders/{self.order.id}/certificates.json?access_token={token}",
-            f"/my/orders/{self.order.id}/certificates.json",
-            f"/my/orders/{self.order.id}/rcep-certificates/1/pdf?access_token={token}",
-            "/rcep_eco/webhook",
         ]
+        for route in rcep_routes:
+            path = route.replace("<int:order_id>", str(self.order.id))
+            path = re.sub(r"<int:\w+>", "1", path)
+            pages += [path, f"{path}?access_token={token}"]
         for login in (None, "sec_portal"):
             self.authenticate(login, login)
             for path in pages:
