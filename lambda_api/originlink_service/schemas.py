@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from originlink.model import Certificate, Problem
+from originlink.model.types import text
 from originlink.statement import OriginStatement
 
 from .lifecycle import State
@@ -243,6 +244,9 @@ class Jwks(BaseModel):
 
 # --- origin statements --------------------------------------------------------------------
 
+# Shown on the statement's public page: bounded, and no control characters (the core's text).
+StatementReason = text(500)
+
 
 class StatementLinks(BaseModel):
     self: str
@@ -290,7 +294,7 @@ class RenewStatementRequest(_In):
     this one (the published schema)."""
 
     statement: OriginStatement
-    reason: str | None = Field(None, max_length=500)
+    reason: StatementReason | None = None
 
 
 class RenewStatementBody(_In):
@@ -298,8 +302,8 @@ class RenewStatementBody(_In):
     which reports every problem at once with its article."""
 
     statement: dict
-    reason: str | None = Field(None, max_length=500)
+    reason: StatementReason | None = None
 
 
 class WithdrawStatementRequest(_In):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: StatementReason

@@ -329,3 +329,13 @@ def test_openapi_documents_the_statement_routes(client):
     publish = doc["paths"][BASE]["post"]
     assert publish["parameters"][0]["name"] == "Idempotency-Key"
     assert "409" in publish["responses"] and "422" in publish["responses"]
+
+
+def test_reasons_shown_on_the_public_page_refuse_control_characters(client, api_key, published):
+    found = problem(
+        post(client, f"{BASE}/{published['id']}/withdraw", api_key, {"reason": "bad\x1b[31m"}),
+        422,
+        "invalid_request",
+    )
+    assert found["errors"][0]["path"] == "reason"
+    assert "U+001B" in found["detail"]
