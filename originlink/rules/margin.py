@@ -20,7 +20,8 @@
 
 Each check is a full assessment, so the search is bounded (`max_checks`) and says how many it
 made. A price change inside a self-produced material (`produced`) also changes that material's
-value and its own FOB in every enclosing level, in the proportion the input gives them.
+value and its own FOB in every enclosing level, in the proportion the input gives them; at the
+top, the FOB stays and the profit of the build-up (`costs.profit`) absorbs the change.
 """
 
 from __future__ import annotations
@@ -193,6 +194,13 @@ class _Search:
         with localcontext() as ctx:
             ctx.prec = 60
             changed = _replace(self.inp, leaf.path, new, delta)
+            costs = changed.costs
+            if delta and costs is not None:
+                # The FOB stays; the profit is what it leaves over the costs, so a dearer
+                # material costs the exporter its profit, never raises the build-up.
+                profit = max(costs.profit - delta * leaf.scale, Decimal(0))
+                costs = costs.model_copy(update={"profit": profit})
+                changed = changed.model_copy(update={"costs": costs})
         result = assess(changed, table=self.table)
         return result if (result.originating is True) != self.originating else None
 

@@ -71,6 +71,17 @@ def test_toy_on_the_boundary_flips_with_a_price_rise_of_its_failing_parts():
     assert run(toy("5.00", "26"))["originating"] is True  # one cent less still qualifies
 
 
+def test_with_costs_the_profit_absorbs_a_price_rise():
+    # The toy with a build-up (profit 20 = FOB 50 - materials 30): a dearer part lowers the
+    # profit as much, so the build-up cannot hold the RVC up at the old profit.
+    data = {**toy("4", "26"), "costs": {"labour": "0", "overhead": "0", "profit": "20"}}
+    assert run(data)["rvc"]["build_up"] == "40.00"
+    flip = m(data)["flip"]
+    assert (flip["material"], flip["new_value"]) == ("parts", "5.01")
+    after = {**toy("5.01", "26"), "costs": {"labour": "0", "overhead": "0", "profit": "18.99"}}
+    assert run(after)["originating"] is False
+
+
 def test_toy_variant_that_fails_names_the_cheapest_material_that_would_qualify_it():
     r = m(toy("12", "20"))
     assert r["verdict"] == "not_originating"
