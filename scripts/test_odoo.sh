@@ -69,6 +69,12 @@ if [[ ! -f "$ODOO_STAMP" || "$(cat "$ODOO_STAMP")" != "$ODOO_KEY" ]]; then
     echo "$ODOO_KEY" >"$ODOO_STAMP"
     echo "Odoo requirements installed in $(($(date +%s) - started)) s"
 fi
+# Odoo's browser tests (HttpCase tours) talk to Chromium over the DevTools websocket: without
+# websocket-client Odoo skips them silently. Not in Odoo's requirements.txt (a test-only
+# need); pinned here, and it touches nothing Odoo pins.
+if ! "$PY" -c "import websocket" 2>/dev/null; then
+    quiet_pip install --quiet "websocket-client==1.8.0"
+fi
 if [[ ! -f "$CORE_STAMP" || "$(cat "$CORE_STAMP")" != "$CORE_KEY" ]]; then
     pinned_names() { grep -oiE '^[a-z0-9._-]+' "$CONSTRAINTS" | tr 'A-Z_' 'a-z-' | sort -u; }
     freeze_pinned() {
