@@ -26,6 +26,7 @@ from .schemas import (
     StatementResource,
     WithdrawStatementRequest,
 )
+from .service import LIST_CURSOR
 
 MODELS = [
     Certificate,
@@ -81,7 +82,7 @@ _IDEMPOTENCY = {
     "required": True,
     "description": "unique per intended change; a retry with the same key and body replays "
     "the first answer, the same key with another body is a 409",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},  # printable ASCII, no spaces
 }
 _ID = {"name": "certificate_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _NOT_FOUND = {"404": _problem("no such certificate (or not yours: same answer)")}
@@ -120,7 +121,12 @@ def _paths() -> dict:
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 200},
                     },
-                    {"name": "after", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "description": "the `next` of the previous page, as it is",
+                        "schema": {"type": "string", "pattern": f"^{LIST_CURSOR.pattern}$"},
+                    },
                 ],
                 "responses": {
                     **_ok(CertificateList, "your certificates, oldest first"),
@@ -133,7 +139,16 @@ def _paths() -> dict:
             "post": {
                 "operationId": "precheckCertificate",
                 "summary": "Dry run: every problem at once, nothing stored",
-                "requestBody": _body(Certificate),
+                # Any JSON value: what is not a valid certificate is answered 200 with its
+                # problems listed, as POST /v1/certificates would refuse it.
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"description": "a certificate (`Certificate`), or not"}
+                        }
+                    },
+                },
                 "responses": {
                     **_ok(PrecheckResult, "the check's result"),
                     **_AUTH_ERRORS,
@@ -212,7 +227,12 @@ def _paths() -> dict:
             "get": {
                 "operationId": "jwks",
                 "security": [],
-                "responses": _ok(Jwks, "signing keys, active and retired (kid = RFC 7638)"),
+                "responses": {
+                    "200": {
+                        "description": "signing keys, active and retired (kid = RFC 7638)",
+                        "content": {"application/jwk-set+json": {"schema": _ref(Jwks)}},
+                    }
+                },
             }
         },
         "/v1/openapi.json": {
@@ -323,6 +343,71 @@ def _statement_paths() -> dict:
 EXTRA_PATHS: dict[str, dict] = {}
 EXTRA_MODELS: list = []
 
+# What the edges answer whatever the route (gateway.py, app.py's middleware, ratelimits.py),
+# added to every operation so that the document lists every status the service sends.
+_PATH_PATTERNS = {
+    "certificate_id": "^crt_[0-9a-f]{20}$",
+    "public_id": "^[A-Za-z0-9_*-]{1,64}$",  # stored id (base64url) or short code
+    "digest_hex": "^[0-9a-f]{64}$",
+    "destination": "^[A-Z]{2}(-[A-Z0-9]+)*$",  # VN, CN-GACC
+}
+_EDGE = {
+    "400": _problem(
+        "not a request this operation reads: an encoded '/', '?' or '#' or a control "
+        "character in the path (`invalid_path`), a malformed header, query or body"
+    ),
+    "421": _problem("the Host header names another origin than ORIGINLINK_PUBLIC_URL"),
+}
+_WITH_BODY = {
+    "413": _problem("body larger than the limit (the connection is closed)"),
+    "415": _problem("body of another media type than the one documented"),
+}
+_RATE_LIMITED_ANSWER = {
+    "description": "over a rate limit (docs/reliability.md#rate-limits)",
+    "headers": {
+        "Retry-After": {
+            "required": True,
+            "description": "seconds to wait",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/problem+json": {"schema": _ref(ProblemDetail)}},
+}
+_RATE_LIMITED = {  # ratelimits.py: access codes, typed lookups, bulk verification
+    ("/v1/verify/{public_id}", "get"),
+    ("/v1/verify/{public_id}/document/{digest_hex}", "get"),
+    ("/v1/verify", "get"),
+    ("/v1/verify", "post"),
+    ("/v", "get"),
+    ("/v/{public_id}", "post"),
+}
+
+
+def _with_edges(paths: dict) -> dict:
+    out = {}
+    for path, operations in paths.items():
+        out[path] = {}
+        for method, operation in operations.items():
+            operation = {**operation, "responses": dict(operation["responses"])}
+            responses = operation["responses"]
+            for status, answer in _EDGE.items():
+                responses.setdefault(status, answer)
+            if "requestBody" in operation:
+                for status, answer in _WITH_BODY.items():
+                    responses.setdefault(status, answer)
+                if "application/json" in operation["requestBody"].get("content", {}):
+                    responses.setdefault("422", _problem("the body breaks a rule; see errors[]"))
+            if (path, method) in _RATE_LIMITED:
+                responses["429"] = _RATE_LIMITED_ANSWER
+            operation["parameters"] = [
+                {**p, "schema": {**p["schema"], "pattern": _PATH_PATTERNS[p["name"]]}}
+                if p.get("in") == "path" and p["name"] in _PATH_PATTERNS
+                else p
+                for p in operation.get("parameters", [])
+            ]
+            out[path][method] = operation
+    return out
+
 
 @lru_cache(maxsize=1)
 def _document() -> dict:
@@ -338,7 +423,7 @@ def _document() -> dict:
         },
         "servers": [{"url": "/"}],
         "security": [{"apiKey": []}],
-        "paths": {**_paths(), **EXTRA_PATHS},
+        "paths": _with_edges({**_paths(), **EXTRA_PATHS}),
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {

@@ -202,15 +202,19 @@ class PrecheckResult(BaseModel):
     valid_until: str | None = None
 
 
+# Reasons and notes are shown on the public page: plain text, as every field of the model.
+Reason = text(500)
+
+
 class CancelRequest(_In):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ReplaceRequest(_In):
     """Art 3.17.5: a new certificate that invalidates the original (the published schema)."""
 
     certificate: Certificate = Field(description="the corrected certificate")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ReplaceBody(_In):
@@ -218,14 +222,14 @@ class ReplaceBody(_In):
     is left to the core's `check_certificate`, which reports every problem with its article."""
 
     certificate: dict
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class CertifiedTrueCopyRequest(_In):
     """Art 3.17.9: a copy of a lost, stolen or destroyed original."""
 
     reason: Literal["lost", "stolen", "destroyed"]
-    note: str | None = Field(None, max_length=500)
+    note: Reason | None = None
 
 
 class Jwk(BaseModel):

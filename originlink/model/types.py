@@ -2,7 +2,10 @@
 
 Strings are bounded (hostile input cannot make us hold megabytes per field) and may only hold
 characters XML 1.0 can carry, so every valid certificate can be written as UBL XML and read back
-unchanged. Line breaks are normalised to "\\n" (XML parsers do the same). Amounts and quantities
+unchanged; control characters (C0 but TAB and line breaks, DEL, C1) and the bidirectional
+embedding, override and isolate controls — which make a page show "Co LIVE" as "Co EVIL" — are
+refused in every free-text field, the service's reasons and notes included (`text`). Line
+breaks are normalised to "\\n" (XML parsers do the same). Amounts and quantities
 are `Decimal`, never float, and are written in plain notation ("1200.50", never "1.2005E+3").
 """
 
@@ -24,8 +27,12 @@ from pydantic import (
 
 from originlink import hs
 
-# Characters XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone surrogates, U+FFFE/F).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 cannot carry (C0 controls except TAB/LF/CR, lone surrogates, U+FFFE/F),
+# and the other control characters: DEL and C1 (terminal escapes, invisible on a page).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional embeddings, overrides (U+202A-U+202E) and isolates (U+2066-U+2069). The marks
+# LRM, RLM and ALM stay allowed: they cannot reorder text around them.
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _normalise_text(value: object) -> object:
@@ -34,20 +41,35 @@ def _normalise_text(value: object) -> object:
     return value
 
 
-def _xml_safe(value: str) -> str:
-    bad = _NOT_XML.search(value)
+def plain_text_problem(value: str) -> str | None:
+    """Why `value` is not plain text (a control or bidirectional control character), or
+    None."""
+    bad = _CONTROL.search(value)
     if bad:
-        raise ValueError(f"contains a control character (U+{ord(bad.group()):04X})")
+        return f"contains a control character (U+{ord(bad.group()):04X})"
+    bad = _BIDI_CONTROL.search(value)
+    if bad:
+        return (
+            f"contains a bidirectional control character (U+{ord(bad.group()):04X}), which "
+            "would change the order in which the text is shown"
+        )
+    return None
+
+
+def _plain_text(value: str) -> str:
+    problem = plain_text_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 def text(max_length: int, min_length: int = 1) -> object:
-    """A bounded, XML-safe string type."""
+    """A bounded string of plain, XML-safe text: the type of every free-text field."""
     return Annotated[
         str,
         StringConstraints(min_length=min_length, max_length=max_length),
         BeforeValidator(_normalise_text),
-        AfterValidator(_xml_safe),
+        AfterValidator(_plain_text),
     ]
 
 

@@ -50,7 +50,12 @@ PATHS = {
             "security": [],
             "summary": "typed-in lookup by certificate number and invoice number",
             "parameters": [
-                {"name": n, "in": "query", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": n,
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "\\S"},  # not blank
+                }
                 for n in ("number", "invoice")
             ],
             "responses": {"200": _json("{results: [...]}"), "404": _NOT_FOUND},
@@ -153,7 +158,29 @@ PATHS = {
                 "200": {"description": "page", "content": {"text/html": {}}},
                 "404": {"description": "the not-found page"},
             },
-        }
+        },
+        "post": {
+            "operationId": "unlockVerificationPage",
+            "security": [],
+            "summary": "the page with the full certificate, for its access code (the page's form)",
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"code": {"type": "string"}, "lang": {"type": "string"}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "the full page", "content": {"text/html": {}}},
+                "403": {"description": "the page, saying the code is not correct"},
+                "404": {"description": "the not-found page"},
+            },
+        },
     },
     "/v": {
         "get": {

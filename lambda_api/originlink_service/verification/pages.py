@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from originlink.links import group
 
@@ -40,12 +42,27 @@ PAGE_HEADERS = {
 }
 
 
+# Never shown: bidirectional embeddings, overrides and isolates (a name "Co\u202eLIVE" would
+# read "CoEVIL"), and control characters but line breaks and tabs. New data cannot hold them
+# (originlink.model.types.text); this keeps anything stored earlier from reordering a page.
+_NOT_SHOWN = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _shown(value):
+    """jinja2's `finalize`: applied to every value a template prints."""
+    if isinstance(value, str):
+        cleaned = _NOT_SHOWN.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def _environment(lang: str) -> Environment:
     """One jinja2 environment per language, its gettext catalogue installed (thread-safe: no
     per-request switching)."""
     env = Environment(
         loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=select_autoescape(["html"]),
+        finalize=_shown,
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],

@@ -243,9 +243,20 @@ def verify(ctx, record) -> Result:
 
 
 def _document_valid_until(record) -> date:
-    from originlink.model import parse_certificate
+    """Validity from the stored document, needed only when the signed claims cannot be read
+    (integrity failed): the document may then be anything. One today's model refuses (stored
+    under older rules — before control characters were refused in text — or edited behind
+    the service) is valid a year from its issue date, or counts as expired without one."""
+    from originlink.model import CertificateInvalid, parse_certificate
+    from originlink.model.certificate import add_months
 
-    return parse_certificate(record.document).valid_until
+    try:
+        return parse_certificate(record.document).valid_until
+    except CertificateInvalid:
+        try:
+            return add_months(date.fromisoformat(record.document["issue_date"]), 12)
+        except (KeyError, TypeError, ValueError):
+            return date.min
 
 
 STATUS_TYP = "originlink-status+jwt"
