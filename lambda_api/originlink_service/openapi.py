@@ -26,7 +26,9 @@ from .schemas import (
     StatementResource,
     WithdrawStatementRequest,
 )
-from .service import LIST_CURSOR
+from .service import CERTIFICATE_ID, LIST_CURSOR
+from .statements import LIST_CURSOR as STATEMENT_CURSOR
+from .statements import STATEMENT_ID
 
 MODELS = [
     Certificate,
@@ -280,7 +282,12 @@ def _statement_paths() -> dict:
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 200},
                     },
-                    {"name": "after", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "description": "the `next` of the previous page, as it is",
+                        "schema": {"type": "string", "pattern": f"^{STATEMENT_CURSOR.pattern}$"},
+                    },
                 ],
                 "responses": {
                     **_ok(StatementList, "your origin statements, oldest first"),
@@ -346,7 +353,8 @@ EXTRA_MODELS: list = []
 # What the edges answer whatever the route (gateway.py, app.py's middleware, ratelimits.py),
 # added to every operation so that the document lists every status the service sends.
 _PATH_PATTERNS = {
-    "certificate_id": "^crt_[0-9a-f]{20}$",
+    "certificate_id": f"^{CERTIFICATE_ID.pattern}$",
+    "statement_id": f"^{STATEMENT_ID.pattern}$",
     "public_id": "^[A-Za-z0-9_*-]{1,64}$",  # stored id (base64url) or short code
     "digest_hex": "^[0-9a-f]{64}$",
     "destination": "^[A-Z]{2}(-[A-Z0-9]+)*$",  # VN, CN-GACC
