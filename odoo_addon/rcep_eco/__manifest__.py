@@ -4,7 +4,7 @@
     "name": "RCEP e-Certificates of Origin",
     "summary": "Issue RCEP electronic certificates of origin from sales orders, "
     "with origin qualification, customs status, PDF with QR and portal",
-    "version": "19.0.1.0.0",
+    "version": "19.0.2.0.0",
     "category": "Sales/Sales",
     "website": "https://github.com/originlink/originlink",
     "author": "OriginLink",
@@ -29,4 +29,7 @@
         "wizard/rcep_certificate_action_wizard_views.xml",
         "views/rcep_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["rcep_eco/static/tests/tours/*.js"],
+    },
 }

@@ -35,23 +35,38 @@ def dec_str(value, digits=2):
     return str(to_decimal(value, digits))
 
 
-def hs_code(code, edition=None, lengths=(6,)):
-    """The core's reading of an HS code (originlink.hs): "9403.60", "9403 60" and "940360" are
-    the same code. Returns (the code as six digits, None), or (None, why not) when it is not an
-    HS code of so many digits or, with `edition` ("HS2022", "2022"), is not in that edition."""
+def hs_subheading(code):
+    """The 6-digit subheading of an HS code as people type it (originlink.hs: "9403.60",
+    "9403 60" and "940360" are one code; a national line "9403.60.90.00" has it as its first
+    six digits), or None when it is not an HS code of 6, 8 or 10 digits."""
     from originlink import hs  # noqa: PLC0415
 
     try:
-        return hs.validate(code or "", edition, lengths=lengths), None
-    except hs.InvalidHsCode as exc:
-        return None, str(exc)
+        return hs.validate(code or "", lengths=_SUBHEADING_OR_NATIONAL)[:6]
+    except hs.InvalidHsCode:
+        return None
 
 
-def hs_compact(code):
-    """The code without the dots and spaces people type in it (originlink.hs.compact)."""
+def hs_code_problem(code, edition):
+    """None if `code` names a subheading of the HS `edition` (originlink.hs.validate), else
+    why not: "bad_format", "bad_length" or "not_in_edition" (the addon says it in the user's
+    language)."""
     from originlink import hs  # noqa: PLC0415
 
-    return hs.compact(code or "")
+    try:
+        hs.validate(code or "", edition, lengths=_SUBHEADING_OR_NATIONAL)
+    except hs.UnknownCode:
+        return "not_in_edition"
+    except hs.InvalidLength:
+        return "bad_length"
+    except hs.InvalidHsCode:
+        return "bad_format"
+    return None
+
+
+# An HS subheading (6 digits) or a national tariff line starting with it (8 or 10 digits), as
+# other modules (stock_delivery's hs_code) may hold it.
+_SUBHEADING_OR_NATIONAL = (6, 8, 10)
 
 
 def rcep_parties():
@@ -79,12 +94,44 @@ def check_certificate(data):
     return cert is not None and not problems, [p.model_dump() for p in problems]
 
 
-def service_states():
-    """The states the service reports (originlink.states); the addon adds its own before
-    sending (draft, to_send, error)."""
+def service_state_list():
+    """The states the service reports, in lifecycle order (originlink.states); the addon adds
+    its own before sending (draft, to_send, error)."""
     from originlink.states import STATES  # noqa: PLC0415
 
-    return frozenset(STATES)
+    return list(STATES)
+
+
+def service_states():
+    return frozenset(service_state_list())
+
+
+def state_meanings():
+    """What each service state says, in one English sentence (for help texts and tests)."""
+    from originlink.states import MEANINGS  # noqa: PLC0415
+
+    return dict(MEANINGS)
+
+
+def states_verifying_as_valid():
+    """States in which a verifier may say "valid": the certificate is in force."""
+    from originlink.states import VERIFIES_AS_VALID  # noqa: PLC0415
+
+    return VERIFIES_AS_VALID
+
+
+def states_awaiting_the_exporter():
+    """States in which customs wait for the exporter: rejected (reasons) or a query."""
+    from originlink.states import QUERY, REJECTED  # noqa: PLC0415
+
+    return frozenset({REJECTED, QUERY})
+
+
+def states_ending_life():
+    """States that end a certificate's life: its goods may be certified again."""
+    from originlink.states import CANCELLED, REPLACED  # noqa: PLC0415
+
+    return frozenset({CANCELLED, REPLACED})
 
 
 def states_still_changing():

@@ -1,1 +1,1 @@
-from . import webhook  # noqa: F401
+from . import portal, webhook  # noqa: F401

@@ -4,7 +4,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-import requests
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
 
@@ -15,36 +14,38 @@ from ..originlink_bridge import (
     printable_short_code,
     redact_cost_reasons,
     resource_problem,
+    service_state_list,
     service_states,
     standing_states,
+    states_awaiting_the_exporter,
     states_still_changing,
+    states_verifying_as_valid,
     verification_link,
     withdrawable_states,
 )
+from ..tools import OriginLinkConnector
 
 _logger = logging.getLogger(__name__)
 
-# Seconds (connect and read each): the service answers in well under a second; a hung socket
-# must not hold an Odoo worker. A single number, as Odoo's own HTTP clients use.
-SERVICE_TIMEOUT = 20
 # Minutes to wait before each retry of a send that failed for a transient reason.
 RETRY_DELAYS = (1, 5, 15, 60, 240)
-TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
-STATES = [
-    ("draft", "Draft"),
-    ("to_send", "Queued"),
-    ("error", "Failed"),
-    ("received", "Received"),
-    ("issued", "Issued"),
-    ("forwarded", "Forwarded to Customs"),
-    ("accepted", "Accepted"),
-    ("rejected", "Rejected"),
-    ("query", "Customs Query"),
-    ("utilised", "Utilised"),
-    ("cancelled", "Cancelled"),
-    ("replaced", "Replaced"),
-]
+# The addon's own states (before the service holds the certificate), then the service's, in
+# the core's lifecycle order (originlink.states, through the bridge). Labels are ours
+# (translated); tests check that every state the core knows has one.
+ADDON_STATES = [("draft", "Draft"), ("to_send", "Queued"), ("error", "Failed")]
+SERVICE_STATE_LABELS = {
+    "received": "Received",
+    "issued": "Issued",
+    "forwarded": "Forwarded to Customs",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "query": "Customs Query",
+    "utilised": "Utilised",
+    "cancelled": "Cancelled",
+    "replaced": "Replaced",
+}
+STATES = ADDON_STATES + [(s, SERVICE_STATE_LABELS.get(s, s)) for s in service_state_list()]
 # States in which the document may still be edited (never sent, or refused / given up).
 EDITABLE_STATES = ("draft", "error")
 # The fields that make the document sent to the service (and printed): frozen once sent, so
@@ -55,8 +56,7 @@ DOCUMENT_FIELDS = {
     "port_of_discharge", "invoice_number", "invoice_date", "remarks", "approved_exporter_code",
     "line_ids",
 }  # fmt: skip
-# The service's states and their meanings come from the core (originlink.states, through the
-# bridge): service_states(), states_still_changing(), withdrawable_states(), standing_states().
+REPORT = "rcep_eco.action_report_rcep_certificate"
 
 
 def _commit_unless_testing(env):
@@ -79,11 +79,28 @@ class RcepCertificate(models.Model):
         default=lambda self: self.env._("New"),
         readonly=True,
     )
-    state = fields.Selection(STATES, default="draft", required=True, readonly=True, copy=False)
+    state = fields.Selection(
+        STATES,
+        string="Status",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Draft, Queued and Failed are Odoo's; from Received on, the status is the one "
+        "the e-CO service reports.",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     sale_order_id = fields.Many2one("sale.order", string="Sales Order", index=True, copy=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        help="The currency of the FOB values (Box 12): the sales order's.",
+    )
     document_type = fields.Selection(
         [
             ("certificate_of_origin", "Certificate of Origin"),
@@ -122,6 +139,15 @@ class RcepCertificate(models.Model):
     remarks = fields.Text(string="Remarks (Box 14)", tracking=True)
     approved_exporter_code = fields.Char(help="Declaration of Origin only", tracking=True)
     line_ids = fields.One2many("rcep.certificate.line", "certificate_id", copy=True)
+    # A manager may send a certificate for goods whose product is not ready; the reason is
+    # tracked (who, when) and the products concerned are told in the chatter when it is sent.
+    readiness_override_reason = fields.Char(
+        string="Readiness Override",
+        copy=False,
+        tracking=True,
+        groups="rcep_eco.group_rcep_manager",
+        help="Why this certificate may be sent although a product is not ready for e-CO.",
+    )
     # Exchange with the service.
     idempotency_key = fields.Char(copy=False, readonly=True)
     # The sent document carries origin evidence (costs): managers only.
@@ -146,6 +172,13 @@ class RcepCertificate(models.Model):
     digest = fields.Char(copy=False, readonly=True)
     verify_url = fields.Char(string="Verification Link", copy=False, readonly=True)
     qr_code = fields.Binary(string="QR Code", compute="_compute_qr_code")
+    pdf_attachment_id = fields.Many2one(
+        "ir.attachment",
+        string="Form RCEP PDF",
+        copy=False,
+        readonly=True,
+        help="The PDF as it was when the service issued the certificate; printing returns it.",
+    )
     # Lifecycle links.
     replaces_id = fields.Many2one("rcep.certificate", copy=False, readonly=True)
     replace_reason = fields.Char(copy=False, tracking=True)
@@ -156,6 +189,15 @@ class RcepCertificate(models.Model):
         "rcep.certificate", string="Certified True Copy Of", copy=False, readonly=True
     )
     certified_on = fields.Date(copy=False, readonly=True)
+    # What the buttons may do, from the core's named state sets (never lists in the views).
+    can_send = fields.Boolean(compute="_compute_abilities")
+    can_refresh = fields.Boolean(compute="_compute_abilities")
+    can_withdraw = fields.Boolean(compute="_compute_abilities")
+    can_copy = fields.Boolean(compute="_compute_abilities")
+    can_cancel = fields.Boolean(compute="_compute_abilities")
+    # Search helpers (filters on the certificate list and the sales orders).
+    in_force = fields.Boolean(compute="_compute_abilities", search="_search_in_force")
+    needs_attention = fields.Boolean(compute="_compute_abilities", search="_search_needs_attention")
 
     _service_id_unique = models.Constraint(
         "UNIQUE(company_id, service_id)",
@@ -164,10 +206,18 @@ class RcepCertificate(models.Model):
 
     # --- computes ------------------------------------------------------------------------
 
-    @api.depends("importer_id")
+    @api.depends("importer_id", "importer_id.country_id")
     def _compute_importing_country_id(self):
+        # Follows a corrected customer until the certificate is sent (then it is frozen).
         for cert in self:
-            cert.importing_country_id = cert.importer_id.country_id
+            if cert.state in EDITABLE_STATES or not cert.state:
+                cert.importing_country_id = cert.importer_id.country_id
+
+    @api.depends("sale_order_id.currency_id", "company_id.currency_id")
+    def _compute_currency_id(self):
+        for cert in self:
+            if cert.state in EDITABLE_STATES or not cert.currency_id:
+                cert.currency_id = cert.sale_order_id.currency_id or cert.company_id.currency_id
 
     def _compute_replaced_by_id(self):
         for cert in self:
@@ -182,6 +232,31 @@ class RcepCertificate(models.Model):
                 if cert.verify_url
                 else False
             )
+
+    @api.depends("state", "service_id")
+    def _compute_abilities(self):
+        for cert in self:
+            state = cert.state
+            cert.can_send = state in EDITABLE_STATES
+            cert.can_refresh = bool(cert.service_id) and state in states_still_changing()
+            cert.can_withdraw = state in withdrawable_states()
+            cert.can_copy = state in standing_states()
+            cert.can_cancel = state in EDITABLE_STATES or state in withdrawable_states()
+            cert.in_force = state in states_verifying_as_valid()
+            cert.needs_attention = state == "error" or state in states_awaiting_the_exporter()
+
+    def _search_in_force(self, operator, value):
+        return self._state_domain(states_verifying_as_valid(), operator, value)
+
+    def _search_needs_attention(self, operator, value):
+        return self._state_domain({"error"} | states_awaiting_the_exporter(), operator, value)
+
+    @api.model
+    def _state_domain(self, states, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on %s.", operator))
+        positive = (operator == "=") == bool(value)
+        return [("state", "in" if positive else "not in", sorted(states))]
 
     # --- the document ---------------------------------------------------------------------
 
@@ -318,16 +393,65 @@ class RcepCertificate(models.Model):
             raise UserError(
                 self.env._(
                     "Set the e-CO service URL and API key of %(company)s in "
-                    "Settings > Sales > RCEP e-CO first.",
+                    "Settings > Sales > RCEP e-Certificates of Origin first.",
                     company=company.name,
+                )
+            )
+
+    # --- what Odoo itself refuses to send ---------------------------------------------------
+
+    def _blocking_problems(self, sending=True):
+        """Why Odoo will not send this certificate (each a sentence naming what to do): goods
+        not ready for e-CO (unless a manager overrode it), goods already certified, and when
+        `sending`, an invoice the destination requires. Works on unsaved certificates too (the
+        wizard's preview)."""
+        self.ensure_one()
+        problems = []
+        if not self.sudo().readiness_override_reason:
+            for line in self.line_ids:
+                template = line.product_id.product_tmpl_id
+                if not template.rcep_ready:
+                    problems.append(
+                        self.env._(
+                            "%(product)s is not ready for e-CO: %(missing)s. Complete its RCEP "
+                            "Origin tab (or a manager overrides, giving the reason).",
+                            product=line.product_id.display_name,
+                            missing=template.rcep_missing or self.env._("no origin qualification"),
+                        )
+                    )
+        problems += self.line_ids._double_certification_problems()
+        country = self.importing_country_id
+        missing_invoice = not (self.invoice_number and self.invoice_date)
+        if sending and country.rcep_invoice_required and missing_invoice:
+            problems.append(
+                self.env._(
+                    "The customs of %(country)s require the invoice number and date (Box 13). "
+                    "Post the order's invoice, or enter its number and date.",
+                    country=country.name,
+                )
+            )
+        return problems
+
+    def _check_sendable(self, sending=True):
+        problems = self._blocking_problems(sending=sending)
+        if problems:
+            raise UserError(
+                self.env._(
+                    "%(name)s cannot be sent yet:\n%(problems)s",
+                    name=self.name,
+                    problems="\n".join(f"- {p}" for p in problems),
                 )
             )
 
     # --- state ----------------------------------------------------------------------------
 
+    def _state_label(self, state):
+        """A state as people read it, in the user's language."""
+        return dict(self._fields["state"]._description_selection(self.env)).get(state, state)
+
     def _set_state(self, state, note=None):
         """The only writer of `state`; every change is told in the chatter."""
-        labels = dict(STATES)
+        labels = dict(self._fields["state"]._description_selection(self.env))
         for cert in self:
             old = cert.state
             if old == state:
@@ -340,54 +464,8 @@ class RcepCertificate(models.Model):
                 body = f"{body}. {note}"
             cert.message_post(body=body)
 
-    # --- the one HTTP call site -------------------------------------------------------------
-
-    def _call_service(self, method, path, payload=None, idempotency_key=None, company=None):
-        """Call the OriginLink service. Never raises for network or HTTP errors: returns
-        {"status": int | None, "body": dict | None, "error": str | None}; error is text
-        people can read (the problem's code, message and the fields it names)."""
-        company = (company or self.company_id or self.env.company).sudo()
-        base = (company.rcep_service_url or "").rstrip("/")
-        if not base or not company.rcep_api_key:
-            return {"status": None, "body": None, "error": "service URL or API key not set"}
-        headers = {"Authorization": f"Bearer {company.rcep_api_key}", "Accept": "application/json"}
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        try:
-            response = requests.request(
-                method, base + path, json=payload, headers=headers, timeout=SERVICE_TIMEOUT
-            )
-        except requests.exceptions.RequestException as exc:
-            _logger.info("e-CO service %s %s failed: %s", method, path, exc)
-            return {"status": None, "body": None, "error": f"{type(exc).__name__}: {exc}"}
-        try:
-            body = response.json() if response.content else None
-        except ValueError:
-            body = None
-        if response.status_code >= 400:
-            return {
-                "status": response.status_code,
-                "body": body,
-                "error": self._format_service_error(response.status_code, body, response.text),
-            }
-        if not isinstance(body, dict):
-            # A 2xx that is not our JSON (a proxy page, a wrong URL): never trusted as an answer.
-            return {
-                "status": response.status_code,
-                "body": None,
-                "error": self._format_service_error(response.status_code, None, response.text),
-            }
-        return {"status": response.status_code, "body": body, "error": None}
-
-    @api.model
-    def _format_service_error(self, status, body, text):
-        if not isinstance(body, dict):
-            return f"HTTP {status}: {(text or '').strip()[:500]}"
-        lines = [f"HTTP {status} {body.get('code', '')}: {body.get('detail') or body.get('title')}"]
-        if body.get("article"):
-            lines[0] += f" ({body['article']})"
-        lines += format_problems(body.get("errors") or []).splitlines()
-        return "\n".join(lines)
+    def _connector(self):
+        return OriginLinkConnector(self.company_id or self.env.company)
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -395,23 +473,29 @@ class RcepCertificate(models.Model):
         """Validate, save the Idempotency-Key, then send once now; transient failures are
         retried by the cron."""
         for cert in self:
-            if cert.state not in ("draft", "error"):
+            if cert.state not in EDITABLE_STATES:
                 raise UserError(
                     self.env._("Only draft or failed certificates can be sent (%s).", cert.name)
                 )
             if cert.replaces_id and not cert.replace_reason:
                 raise UserError(self.env._("Say why %s replaces the original.", cert.name))
             cert._check_service_config()
-            payload = json.dumps(cert._send_payload(cert._check_document()), sort_keys=True)
+            # Goods lines are locked while this transaction runs: two certificates for the
+            # same delivered quantities cannot both pass the check below.
+            cert.line_ids._lock_order_lines()
+            cert._check_sendable()
+            payload = json.dumps(cert._check_document(), sort_keys=True)
             if not cert.idempotency_key or cert.sudo().payload_json != payload:
                 # A new document needs a new key; the same document keeps its key so that a
                 # retry can never create a second certificate.
                 cert.sudo().write({"idempotency_key": str(uuid.uuid4()), "payload_json": payload})
+            cert._log_readiness_override()
             cert.write(
                 {
                     "send_attempts": 0,
                     "next_retry_at": fields.Datetime.now(),
                     "environment": cert.company_id.rcep_environment,
+                    "precheck_result": False,
                 }
             )
             cert._set_state("to_send")
@@ -419,41 +503,55 @@ class RcepCertificate(models.Model):
         self._send()
         return True
 
-    def _send_payload(self, document):
-        if self.replaces_id:
-            return {"certificate": document, "reason": self.replace_reason}
-        return document
+    def _log_readiness_override(self):
+        reason = self.sudo().readiness_override_reason
+        not_ready = self.line_ids.product_id.product_tmpl_id.filtered(lambda t: not t.rcep_ready)
+        if reason and not_ready:
+            self.message_post(
+                body=self.env._(
+                    "Sent although not ready for e-CO (override: %(reason)s): %(products)s",
+                    reason=reason,
+                    products="; ".join(f"{t.display_name}: {t.rcep_missing}" for t in not_ready),
+                )
+            )
 
-    def _send_path(self):
+    def _post_to_service(self):
+        document = json.loads(self.sudo().payload_json)
         if self.replaces_id:
-            return f"/v1/certificates/{self.replaces_id.service_id}/replace"
-        return "/v1/certificates"
+            return self._connector().replace_certificate(
+                self.replaces_id.service_id, document, self.replace_reason, self.idempotency_key
+            )
+        return self._connector().create_certificate(document, self.idempotency_key)
 
     def _send(self):
         for cert in self.filtered(lambda c: c.state == "to_send"):
-            result = cert._call_service(
-                "POST",
-                cert._send_path(),
-                json.loads(cert.sudo().payload_json),
-                idempotency_key=cert.idempotency_key,
-            )
+            answer = cert._post_to_service()
             attempts = cert.send_attempts + 1
-            if result["error"] is None and resource_problem(result["body"]):
-                # Retried with the same key: the service replays the answer it stored.
-                result = {"status": None, "body": None, "error": resource_problem(result["body"])}
-            if result["error"] is None:
+            malformed = answer.ok and resource_problem(answer.body)
+            if answer.ok and not malformed:
                 cert.write({"send_attempts": attempts, "next_retry_at": False, "last_error": False})
-                cert._apply_resource(result["body"])
+                cert._apply_resource(answer.body)
                 if cert.replaces_id:
                     cert.replaces_id._set_state(
                         "replaced", self.env._("Replaced by %s (Art 3.17.5).", cert.name)
                     )
-            elif result["status"] is None or result["status"] in TRANSIENT_STATUSES:
-                cert._schedule_retry(attempts, result["error"])
+                cert._store_pdf()
+            elif malformed:
+                # Retried with the same key: the service replays the answer it stored.
+                cert._schedule_retry(attempts, cert._malformed_answer(malformed))
+            elif answer.transient:
+                cert._schedule_retry(attempts, answer.error)
             else:
-                cert.write({"send_attempts": attempts, "last_error": result["error"]})
-                cert._set_state("error", self.env._("The service refused it:\n%s", result["error"]))
+                cert.write({"send_attempts": attempts, "last_error": answer.error})
+                cert._set_state("error", self.env._("The service refused it:\n%s", answer.error))
             _commit_unless_testing(self.env)
+
+    def _malformed_answer(self, problem):
+        return self.env._(
+            "The e-CO service's answer could not be used (%(problem)s). Odoo asks again "
+            "automatically; if this keeps happening, tell the service's operator.",
+            problem=problem,
+        )
 
     def _schedule_retry(self, attempts, error):
         if attempts > len(RETRY_DELAYS):
@@ -504,6 +602,34 @@ class RcepCertificate(models.Model):
         )
         due._send()
 
+    def _action_bulk_send(self):
+        """Send the selected drafts and failed ones; each refusal is named, the rest go on."""
+        sent, refused = self.browse(), []
+        for cert in self.filtered("can_send"):
+            try:
+                with self.env.cr.savepoint():
+                    cert.action_send()
+                    sent |= cert
+            except UserError as exc:
+                refused.append(exc.args[0])
+        skipped = self.filtered(lambda c: not c.can_send)
+        refused += [
+            self.env._(
+                "%(name)s: already sent (%(state)s)", name=c.name, state=c._state_label(c.state)
+            )
+            for c in skipped
+        ]
+        return self.env["sale.order"]._rcep_bulk_notification(
+            self.env._("Certificates sent"), sent, refused
+        )
+
+    def _action_bulk_refresh(self):
+        certificates = self.filtered("can_refresh")
+        certificates._pull_status()
+        return self.env["sale.order"]._rcep_bulk_notification(
+            self.env._("Certificate status refreshed"), certificates, []
+        )
+
     # --- status pull (cron, rung by the webhook) --------------------------------------------
 
     def action_pull_status(self):
@@ -512,14 +638,12 @@ class RcepCertificate(models.Model):
 
     def _pull_status(self):
         for cert in self.filtered(lambda c: c.service_id):
-            result = cert._call_service("GET", f"/v1/certificates/{cert.service_id}")
-            if result["error"]:
-                cert._pull_failed(result["error"])
+            answer = cert._connector().get_certificate(cert.service_id)
+            problem = answer.error or resource_problem(answer.body)
+            if problem:
+                cert._pull_failed(problem if answer.error else cert._malformed_answer(problem))
                 continue
-            body = result["body"]
-            if resource_problem(body):
-                cert._pull_failed(resource_problem(body))
-                continue
+            body = answer.body
             cert.write({"last_error": False})
             if body["version"] > cert.last_event_seq:
                 # Something happened at the service (or at customs): tell it in the chatter,
@@ -532,12 +656,14 @@ class RcepCertificate(models.Model):
 
     def _pull_events(self):
         self.ensure_one()
-        result = self._call_service("GET", f"/v1/certificates/{self.service_id}/events")
-        error = result["error"] or events_problem(result["body"])
+        answer = self._connector().certificate_events(self.service_id)
+        error = answer.error or (
+            events_problem(answer.body) and self._malformed_answer(events_problem(answer.body))
+        )
         if error:
             self._pull_failed(error)
             return
-        events = [e for e in result["body"]["items"] if e["seq"] > self.last_event_seq]
+        events = [e for e in answer.body["items"] if e["seq"] > self.last_event_seq]
         for event in events:
             detail = "; ".join(
                 f"{key}: {value}"
@@ -586,12 +712,18 @@ class RcepCertificate(models.Model):
             raise UserError(
                 self.env._("%s is being sent; cancel it once it is issued or failed.", self.name)
             )
-        if self.state in ("draft", "error"):
+        if self.state in EDITABLE_STATES:
             # Never issued by the service: cancel locally.
             self._set_state("cancelled", self.env._("Cancelled before issue."))
             return True
         if self.state not in withdrawable_states():
-            raise UserError(self.env._("A %s certificate cannot be cancelled.", self.state))
+            raise UserError(
+                self.env._(
+                    "%(name)s cannot be cancelled any more (status: %(state)s).",
+                    name=self.name,
+                    state=self._state_label(self.state),
+                )
+            )
         return self._open_action_wizard("cancel")
 
     def action_certified_true_copy(self):
@@ -622,15 +754,14 @@ class RcepCertificate(models.Model):
 
     def _do_cancel(self, reason):
         self.ensure_one()
-        result = self._call_service(
-            "POST",
-            f"/v1/certificates/{self.service_id}/cancel",
-            {"reason": reason},
-            idempotency_key=self._service_action_key("cancel"),
+        answer = self._connector().cancel_certificate(
+            self.service_id, reason, self._service_action_key("cancel")
         )
-        state = result["body"].get("state") if result["error"] is None else None
-        error = result["error"] or (
-            None if state in service_states() else "the service's answer has no valid state"
+        state = answer.body.get("state") if answer.ok else None
+        error = answer.error or (
+            None
+            if state in service_states()
+            else self._malformed_answer(self.env._("no valid state"))
         )
         if error:
             return self._report_action_error(self.env._("Cancellation failed"), error)
@@ -640,16 +771,15 @@ class RcepCertificate(models.Model):
 
     def _do_certified_true_copy(self, reason, note):
         self.ensure_one()
-        result = self._call_service(
-            "POST",
-            f"/v1/certificates/{self.service_id}/certified-true-copy",
-            {"reason": reason, "note": note or None},
-            idempotency_key=self._service_action_key("certified-true-copy"),
+        answer = self._connector().certified_true_copy(
+            self.service_id, reason, note, self._service_action_key("certified-true-copy")
         )
-        error = result["error"] or resource_problem(result["body"])
+        error = answer.error or (
+            resource_problem(answer.body) and self._malformed_answer(resource_problem(answer.body))
+        )
         if error:
             return self._report_action_error(self.env._("Certified true copy failed"), error)
-        body = result["body"]
+        body = answer.body
         copy = self.copy(
             {
                 "name": body.get("number") or self.name,
@@ -660,6 +790,7 @@ class RcepCertificate(models.Model):
             }
         )
         copy._apply_resource(body)
+        copy._store_pdf()
         self.message_post(
             body=self.env._("Certified true copy issued (%(reason)s, Art 3.17.9).", reason=reason)
         )
@@ -690,16 +821,27 @@ class RcepCertificate(models.Model):
         return True
 
     def _precheck_text(self):
-        """Ask the service's /v1/precheck about this (possibly unsaved) certificate."""
+        """What Odoo itself would refuse, then the service's /v1/precheck answer about this
+        (possibly unsaved) certificate."""
         self._check_service_config()
-        result = self._call_service("POST", "/v1/precheck", self._build_document())
-        if result["error"]:
-            return self.env._("Pre-check could not run: %s", result["error"])
-        body = result["body"]
+        blocking = self._blocking_problems()
+        text = ""
+        if blocking:
+            text = (
+                self.env._(
+                    "Odoo will not send this certificate yet:\n%s",
+                    "\n".join(f"- {p}" for p in blocking),
+                )
+                + "\n"
+            )
+        answer = self._connector().precheck(self._build_document())
+        if answer.error:
+            return text + self.env._("Pre-check could not run: %s", answer.error)
+        body = answer.body
         if body.get("valid"):
-            text = self.env._("Pre-check passed: the service would accept this certificate.")
+            text += self.env._("Pre-check passed: the service would accept this certificate.")
         else:
-            text = self.env._(
+            text += self.env._(
                 "Pre-check found problems:\n%s", format_problems(body.get("errors") or [])
             )
         if body.get("warnings"):
@@ -723,13 +865,60 @@ class RcepCertificate(models.Model):
         self.ensure_one()
         return self.name.replace("/", "-")
 
+    def _pdf_attachment_name(self):
+        """The stored PDF's name once the service issued the certificate (the report then
+        saves it and returns it on every print); drafts are rendered each time."""
+        self.ensure_one()
+        if not self.service_id or self.state in EDITABLE_STATES + ("to_send",):
+            return False
+        return f"{self._get_report_base_filename()}.pdf"
+
+    def _store_pdf(self):
+        """Ask for the Form RCEP PDF of these newly issued certificates to be rendered and kept
+        (a few seconds later, by the cron: a slow or failing renderer never holds up or undoes
+        an issue). Printing first stores it just the same (the report's attachment)."""
+        self.env.ref("rcep_eco.ir_cron_rcep_store_pdf")._trigger()
+
+    @api.model
+    def _cron_store_pdfs(self):
+        pending = self.search(
+            [("service_id", "!=", False), ("pdf_attachment_id", "=", False)]
+        ).filtered(lambda c: c._pdf_attachment_name())
+        for cert in pending:
+            cert._render_and_store_pdf()
+            _commit_unless_testing(self.env)
+
+    def _render_and_store_pdf(self):
+        """Render the Form RCEP PDF once, as issued, and keep it (the report's attachment)."""
+        self.ensure_one()
+        report = self.env["ir.actions.report"]
+        try:
+            _content, kind = report._render_qweb_pdf(REPORT, self.ids)
+        except Exception as exc:  # noqa: BLE001 - wkhtmltopdf missing or failing
+            _logger.warning("Form RCEP PDF of %s not stored: %s", self.name, exc)
+            return
+        if kind == "pdf":
+            # (In test mode Odoo renders HTML unless asked: then nothing is stored.)
+            attachment = report._get_report(REPORT).retrieve_attachment(self)
+            self.sudo().pdf_attachment_id = attachment
+
+    def _stored_pdf_content(self):
+        """The issued PDF's bytes: the stored one, stored now if it is missing (an issue
+        whose rendering failed)."""
+        self.ensure_one()
+        if not self.pdf_attachment_id:
+            self.sudo()._render_and_store_pdf()
+        if self.pdf_attachment_id:
+            return self.pdf_attachment_id.sudo().raw
+        content, _kind = self.env["ir.actions.report"].sudo()._render_qweb_pdf(REPORT, self.ids)
+        return content
+
     def _render_pdf_attachment(self, res_model=None, res_id=0):
         """The Form RCEP PDF as an attachment (by default of this certificate; the e-mail
-        composer asks for a draft attachment that posting links to the order)."""
+        composer asks for a draft attachment that posting links to the order). An issued
+        certificate gives its stored PDF, never a new rendering."""
         self.ensure_one()
-        content, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
-            "rcep_eco.action_report_rcep_certificate", self.ids
-        )
+        content, _kind = self.env["ir.actions.report"]._render_qweb_pdf(REPORT, self.ids)
         return self.env["ir.attachment"].create(
             {
                 "name": f"{self._get_report_base_filename()}.pdf",

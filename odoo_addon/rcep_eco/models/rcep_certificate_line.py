@@ -36,7 +36,7 @@ class RcepCertificateLine(models.Model):
         "rcep.certificate", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="certificate_id.company_id", store=True)
-    sale_line_id = fields.Many2one("sale.order.line", string="Order Line")
+    sale_line_id = fields.Many2one("sale.order.line", string="Order Line", index="btree_not_null")
     product_id = fields.Many2one("product.product", required=True)
     name = fields.Text(string="Description of Goods (Box 8)", required=True)
     marks = fields.Char(string="Marks and Numbers (Box 7)")
@@ -51,8 +51,15 @@ class RcepCertificateLine(models.Model):
     quantity = fields.Float(digits="Product Unit", required=True)
     uom_code = fields.Char(string="Unit", default="PCE", required=True)
     gross_weight = fields.Float(string="Gross Weight (kg)", digits="Stock Weight")
-    currency_id = fields.Many2one(related="certificate_id.company_id.currency_id")
+    currency_id = fields.Many2one(related="certificate_id.currency_id")
     fob_value = fields.Monetary(string="FOB Value (Box 12)", currency_field="currency_id")
+    fob_shown = fields.Boolean(
+        string="FOB on Certificate",
+        compute="_compute_fob_shown",
+        help="The FOB value is required on the certificate where the RVC criterion was used "
+        "to determine origin (Annex 3B, Box 12); otherwise it is shown only if the company "
+        "chose to show it.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -92,10 +99,77 @@ class RcepCertificateLine(models.Model):
                 )
         return result
 
+    @api.depends("origin_criterion", "product_id", "certificate_id.company_id.rcep_show_fob")
+    def _compute_fob_shown(self):
+        for line in self:
+            line.fob_shown = line._fob_required() or line.certificate_id.company_id.rcep_show_fob
+
+    def _fob_required(self):
+        """Annex 3B, Box 12: FOB is required where RVC was used to determine origin. That is
+        every RVC line, and an ACU line whose rule was met through RVC with cumulation; since
+        showing FOB is never an error, every ACU line carries it."""
+        self.ensure_one()
+        return self.origin_criterion in ("RVC", "ACU")
+
+    # --- double certification ---------------------------------------------------------------
+
+    def _lock_order_lines(self):
+        """Lock the order lines these goods come from until the transaction ends, so that two
+        certificates for the same goods cannot be checked at the same time."""
+        ids = self.sale_line_id.ids
+        if ids:
+            self.env.cr.execute(
+                "SELECT id FROM sale_order_line WHERE id = ANY(%s) FOR NO KEY UPDATE", [ids]
+            )
+
+    def _double_certification_problems(self):
+        """Per order line, the quantities of every certificate still in force (draft ones
+        too: they claim goods) add up; more than the line's ordered or delivered quantity is
+        a second certificate for the same goods, named."""
+        problems = []
+        certificate = self.certificate_id[:1]
+        # (Saved ones only: the wizard asks about a certificate not created yet.)
+        exclude = (certificate | certificate.replaces_id)._origin
+        for sale_line in self.sale_line_id:
+            here = sum(line.quantity for line in self if line.sale_line_id == sale_line)
+            others = sale_line._rcep_certified_lines(exclude=exclude)
+            limit = sale_line._rcep_certifiable_qty()
+            certified = sum(others.mapped("quantity"))
+            rounding = sale_line.product_uom_id.rounding or 0.001
+            if here - (limit - certified) > rounding / 2:
+                problems.append(
+                    self.env._(
+                        "%(product)s (order %(order)s): %(qty)s %(uom)s already certified by "
+                        "%(certificates)s; at most %(left)s %(uom)s of the %(limit)s %(uom)s "
+                        "ordered or delivered can still be certified. Cancel or replace that "
+                        "certificate to certify them again.",
+                        product=sale_line.product_id.display_name,
+                        order=sale_line.order_id.name,
+                        qty=certified,
+                        uom=sale_line.product_uom_id.name,
+                        certificates=", ".join(
+                            f"{c.name} ({c._state_label(c.state)})"
+                            for c in others.certificate_id.sorted("id")
+                        ),
+                        left=max(limit - certified, 0),
+                        limit=limit,
+                    )
+                    if others
+                    else self.env._(
+                        "%(product)s (order %(order)s): %(qty)s %(uom)s is more than the "
+                        "%(limit)s %(uom)s ordered or delivered.",
+                        product=sale_line.product_id.display_name,
+                        order=sale_line.order_id.name,
+                        qty=here,
+                        uom=sale_line.product_uom_id.name,
+                        limit=limit,
+                    )
+                )
+        return problems
+
     def _build_goods_item(self, item_number):
         self.ensure_one()
         currency = self.currency_id.name or "USD"
-        needs_fob = self.origin_criterion == "RVC"
         return {
             "item_number": item_number,
             "marks": self.marks or None,
@@ -113,7 +187,7 @@ class RcepCertificateLine(models.Model):
             if self.gross_weight
             else None,
             "fob_value": {"amount": dec_str(self.fob_value), "currency": currency}
-            if self.fob_value or needs_fob
+            if self.fob_shown
             else None,
             "producer": None,
             "evidence": self._evidence(),
@@ -129,7 +203,7 @@ class RcepCertificateLine(models.Model):
         if not assessment or assessment.get("problems"):
             return None
         rvc = None
-        if self.origin_criterion == "RVC":
+        if self._fob_required() and assessment.get("rvc"):
             figures = assessment["rvc"]
             down, up = figures.get("build_down"), figures.get("build_up")
             # Build-down when it reaches the threshold: customs can recompute it from the
@@ -143,7 +217,8 @@ class RcepCertificateLine(models.Model):
                 "fob": dec_str(template.rcep_fob_amount),
                 "vnm": figures["vnm"],
                 "vom": figures["vom"],
-                "currency": self.currency_id.name or "USD",
+                # The product's costs are kept in the company's currency.
+                "currency": self.company_id.currency_id.name or "USD",
             }
         materials = template.rcep_material_ids
         return {

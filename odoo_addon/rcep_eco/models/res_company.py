@@ -34,6 +34,11 @@ class ResCompany(models.Model):
         help="Authority that certifies the CO (e.g. the customs office or CCPIT branch).",
     )
     rcep_signatory = fields.Char(string="e-CO Signatory", help="Name and title in Box 16.")
+    rcep_show_fob = fields.Boolean(
+        string="Show FOB on Every Goods Item",
+        help="The FOB value is printed where the RVC criterion was used, as Annex 3B requires. "
+        "Tick to print it for every criterion (allowed; some exporters prefer not to).",
+    )
 
     def _rcep_exporting_party(self):
         self.ensure_one()

@@ -13,6 +13,7 @@ class ResConfigSettings(models.TransientModel):
     )
     rcep_issuing_body = fields.Char(related="company_id.rcep_issuing_body", readonly=False)
     rcep_signatory = fields.Char(related="company_id.rcep_signatory", readonly=False)
+    rcep_show_fob = fields.Boolean(related="company_id.rcep_show_fob", readonly=False)
 
     def action_rcep_new_webhook_token(self):
         self.company_id._rcep_new_webhook_token()

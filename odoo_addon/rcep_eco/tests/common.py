@@ -1,4 +1,12 @@
+import copy
 import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
 from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import patch
@@ -10,12 +18,30 @@ from odoo.tests import TransactionCase
 HERE = Path(__file__).parent
 SERVICE_URL = "https://eco.originlink.test"
 API_KEY = "olk_test_key"
-# The addon's one HTTP call site calls `requests.request` from this module.
-CALL_SITE = "odoo.addons.rcep_eco.models.rcep_certificate.requests.request"
+# Every call to the service goes through the connector, which calls `requests.request`.
+CALL_SITE = "odoo.addons.rcep_eco.tools.originlink_connector.requests.request"
+# The project's main venv, next to the addon (scripts/test_odoo.sh sets ORIGINLINK_CLI).
+# Export clerks see every order (not only their own) and issue certificates; managers also
+# see the costs.
+CLERK = "rcep_eco.group_rcep_user,sales_team.group_sale_salesman_all_leads"
+MANAGER = "rcep_eco.group_rcep_manager,sales_team.group_sale_salesman_all_leads"
+DEFAULT_CLI = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "originlink"
 
 
 def load_exchange(name):
     return json.loads((HERE / "files" / f"{name}.json").read_text())
+
+
+def without_rule_source(document):
+    """The document with each item's `evidence.rule_source` blanked: it names where the core's
+    rule data comes from (it follows the shipped PSR tables, not the addon); the tests check it
+    against the product's assessment separately."""
+    document = copy.deepcopy(document)
+    for container in (document, document.get("certificate")):
+        for item in (container or {}).get("goods_items") or []:
+            if item.get("evidence"):
+                item["evidence"]["rule_source"] = "(the core's rule source)"
+    return document
 
 
 class ServiceReplay:
@@ -39,7 +65,14 @@ class ServiceReplay:
         fx = load_exchange(entry) if isinstance(entry, str) else entry
         self.test.assertEqual(method, fx["method"])
         self.test.assertEqual(url, SERVICE_URL + fx["path"])
-        self.test.assertEqual(json, fx["request"], f"request body differs from {entry}")
+        if isinstance(json, dict) and isinstance(fx["request"], dict):
+            self.test.assertEqual(
+                without_rule_source(json),
+                without_rule_source(fx["request"]),
+                f"request body differs from {entry}",
+            )
+        else:
+            self.test.assertEqual(json, fx["request"], f"request body differs from {entry}")
         response = requests.Response()
         response.status_code = fx["status"]
         response._content = _dumps(fx["response"])
@@ -51,10 +84,12 @@ def _dumps(body):
     return json.dumps(body).encode()
 
 
-class RcepCase(TransactionCase):
+class RcepData:
+    """The exporter, its Vietnamese buyer, a cabinet qualified by RVC and a confirmed order
+    (the data of the recorded exchanges)."""
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def setup_rcep_data(cls):
         env = cls.env
         cls.cn = env.ref("base.cn")
         cls.vn = env.ref("base.vn")
@@ -90,7 +125,7 @@ class RcepCase(TransactionCase):
                 "list_price": 100.0,
                 "weight": 32.0,
                 "taxes_id": [fields.Command.clear()],
-                "rcep_hs_code": "940360",
+                "hs_code": "940360",
                 "rcep_hs_edition": "HS2022",
                 "rcep_criterion": "RVC",
                 "rcep_fob_amount": 100.0,
@@ -120,39 +155,52 @@ class RcepCase(TransactionCase):
                 ],
             }
         )
-        cls.order = env["sale.order"].create(
+        cls.order = cls.confirmed_order(cls.cabinet, 40, name="Wooden living-room cabinet PR-C120")
+
+    @classmethod
+    def confirmed_order(cls, product, qty, name=None, partner=None, price=100.0):
+        order = cls.env["sale.order"].create(
             {
-                "partner_id": cls.buyer.id,
+                "partner_id": (partner or cls.buyer).id,
                 "order_line": [
                     fields.Command.create(
                         {
-                            "product_id": cls.cabinet.id,
-                            "name": "Wooden living-room cabinet PR-C120",
-                            "product_uom_qty": 40,
-                            "price_unit": 100.0,
+                            "product_id": product.id,
+                            "name": name or product.name,
+                            "product_uom_qty": qty,
+                            "price_unit": price,
                             "tax_ids": [fields.Command.clear()],
                         }
                     )
                 ],
             }
         )
-        cls.order.action_confirm()
+        order.action_confirm()
+        return order
 
-    def create_certificate(self, **overrides):
+
+class RcepCase(RcepData, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rcep_data()
+
+    def wizard(self, order=None, user=None, **vals):
+        model = self.env["rcep.certificate.wizard"]
+        if user:
+            model = model.with_user(user)
+        return model.with_context(default_sale_order_id=(order or self.order).id).create(vals)
+
+    def create_certificate(self, order=None, **overrides):
         """The certificate of the recorded exchanges (tests/certificate_document.json)."""
-        wizard = (
-            self.env["rcep.certificate.wizard"]
-            .with_context(default_sale_order_id=self.order.id)
-            .create(
-                {
-                    "issue_date": "2026-11-20",
-                    "departure_date": "2026-11-22",
-                    "vessel_or_flight": "COSCO HARMONY V.026S",
-                    "port_of_discharge": "Cat Lai, Ho Chi Minh City",
-                    "invoice_number": "PRF-INV-2026-0917",
-                    "invoice_date": "2026-11-18",
-                }
-            )
+        wizard = self.wizard(
+            order,
+            issue_date="2026-11-20",
+            departure_date="2026-11-22",
+            vessel_or_flight="COSCO HARMONY V.026S",
+            port_of_discharge="Cat Lai, Ho Chi Minh City",
+            invoice_number="PRF-INV-2026-0917",
+            invoice_date="2026-11-18",
         )
         wizard.line_ids.write({"packages_number": 40, "marks": "SHL/HCM/2611 C/NO. 1-40"})
         action = wizard.action_create()
@@ -167,8 +215,8 @@ class RcepCase(TransactionCase):
             yield replay
         self.assertFalse(replay.entries, f"expected calls not made: {replay.entries}")
 
-    def issued_certificate(self):
-        cert = self.create_certificate()
+    def issued_certificate(self, cert=None):
+        cert = cert or self.create_certificate()
         with self.service("create_201"):
             cert.action_send()
         self.assertEqual(cert.state, "issued")
@@ -176,3 +224,56 @@ class RcepCase(TransactionCase):
 
     def chatter(self, record):
         return record.message_ids.mapped("body")
+
+
+class RealService:
+    """The real OriginLink service (`originlink serve` on a free port, fresh data directory),
+    started once per test class; no mocks. Skipped when no `originlink` CLI is found (the
+    project's `make install` provides it; scripts/test_odoo.sh passes ORIGINLINK_CLI)."""
+
+    @classmethod
+    def start_real_service(cls, exporter="Pearl River e2e"):
+        cli = os.environ.get("ORIGINLINK_CLI") or str(DEFAULT_CLI)
+        if not os.access(cli, os.X_OK):
+            raise unittest.SkipTest(
+                f"OriginLink service CLI not found at {cli} (set ORIGINLINK_CLI)"
+            )
+        data_dir = tempfile.mkdtemp(prefix="rcep_eco_service_")
+        cls.addClassCleanup(shutil.rmtree, data_dir, ignore_errors=True)
+        created = subprocess.run(
+            [cli, "keys", "create", "--exporter", exporter, "--data-dir", data_dir],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        api_key = json.loads(created.stdout)["api_key"]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(
+            [cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir,
+             "--quiet"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+        cls.addClassCleanup(stop)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                if requests.get(base + "/v1/openapi.json", timeout=10).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        else:
+            raise AssertionError("the OriginLink service did not start")
+        cls.service_url, cls.service_key = base, api_key
+        return base, api_key

@@ -11,7 +11,7 @@ from originlink.classify import classify_certificate
 from originlink.links import resolve
 from originlink.model import check_certificate
 
-from .common import HERE, SERVICE_URL, RcepCase, load_exchange
+from .common import HERE, SERVICE_URL, RcepCase, load_exchange, without_rule_source
 
 
 @tagged("post_install", "-at_install")
@@ -55,9 +55,13 @@ class TestCertificateFromOrder(RcepCase):
 
     def test_document_is_the_core_model(self):
         cert = self.create_certificate()
-        expected = json.loads((HERE / "certificate_document.json").read_text())
-        self.assertEqual(cert._build_document(), expected)
-        self.assertEqual(cert._check_document(), expected)
+        expected = without_rule_source(json.loads((HERE / "certificate_document.json").read_text()))
+        self.assertEqual(without_rule_source(cert._build_document()), expected)
+        self.assertEqual(without_rule_source(cert._check_document()), expected)
+        # The rule's source is the one the core's assessment of the product names.
+        assessment = json.loads(self.cabinet.product_tmpl_id.rcep_assessment_json)
+        evidence = cert._build_document()["goods_items"][0]["evidence"]
+        self.assertEqual(evidence["rule_source"], assessment["rule_source"])
 
     def test_core_validation_before_sending_names_fields_and_articles(self):
         us = self.env["res.partner"].create(
@@ -114,14 +118,14 @@ class TestCertificateFromOrder(RcepCase):
         exchange = load_exchange("create_422")
         cert = self.create_certificate()
         with self.service("create_422"):
-            result = cert._call_service(
-                "POST", "/v1/certificates", exchange["request"], idempotency_key="k-bad"
-            )
-        self.assertEqual(result["status"], 422)
-        self.assertIn("HTTP 422 invalid_certificate", result["error"])
+            answer = cert._connector().create_certificate(exchange["request"], "k-bad")
+        self.assertEqual(answer.status, 422)
+        self.assertFalse(answer.transient)
+        self.assertIn("The service found problems in the certificate", answer.error)
+        self.assertIn("HTTP 422 invalid_certificate", answer.error)
         self.assertIn(
             "- importer.country: US is not the importing Party VN (Annex 3B; Form RCEP Box 2)",
-            result["error"],
+            answer.error,
         )
 
     def test_transient_failure_is_retried_by_cron_with_the_same_key(self):
@@ -131,6 +135,7 @@ class TestCertificateFromOrder(RcepCase):
             cert.action_send()
         self.assertEqual(cert.state, "to_send")
         self.assertEqual(cert.send_attempts, 1)
+        self.assertIn("cannot be reached", cert.last_error)
         self.assertIn("ConnectionError: connection refused", cert.last_error)
         self.assertTrue(cert.next_retry_at)
         trigger = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
@@ -306,7 +311,7 @@ class TestCertificateFromOrder(RcepCase):
             .create({"departure_date": "2026-11-22"})
         )
         wizard.line_ids.quantity = 41
-        with self.assertRaisesRegex(UserError, "quantity must be between 0 and the ordered 40"):
+        with self.assertRaisesRegex(UserError, "41.0 Units is more than the 40.0 Units ordered"):
             wizard.action_create()
         wizard.line_ids.quantity = 25
         cert = self.env["rcep.certificate"].browse(wizard.action_create()["res_id"])
@@ -337,5 +342,6 @@ class TestCertificateFromOrder(RcepCase):
         with self.service(not_json):
             cert.action_send()
         self.assertEqual(cert.state, "error")
+        self.assertIn("answered, but not as the e-CO service does", cert.last_error)
         self.assertIn("HTTP 200", cert.last_error)
         self.assertFalse(cert.service_id)

@@ -1,69 +1,25 @@
 import json
 import logging
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import requests
 from odoo.tests import tagged
 
-from .common import RcepCase
+from .common import RcepCase, RealService
 
-# The project's main venv, next to the addon (scripts/test_odoo.sh sets ORIGINLINK_CLI).
 _logger = logging.getLogger(__name__)
-DEFAULT_CLI = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "originlink"
 
 
 @tagged("post_install", "-at_install", "rcep_e2e")
-class TestEndToEnd(RcepCase):
+class TestEndToEnd(RcepCase, RealService):
     """Against the real OriginLink service started here (`originlink serve`), no mocks."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_real_service()
+
     def start_service(self):
-        cli = os.environ.get("ORIGINLINK_CLI") or str(DEFAULT_CLI)
-        if not os.access(cli, os.X_OK):
-            self.skipTest(f"OriginLink service CLI not found at {cli} (set ORIGINLINK_CLI)")
-        data_dir = tempfile.mkdtemp(prefix="rcep_e2e_")
-        self.addCleanup(shutil.rmtree, data_dir, ignore_errors=True)
-        created = subprocess.run(
-            [cli, "keys", "create", "--exporter", "Pearl River e2e", "--data-dir", data_dir],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        api_key = json.loads(created.stdout)["api_key"]
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        proc = subprocess.Popen(
-            [cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir,
-             "--quiet"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-        self.addCleanup(stop)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if requests.get(base + "/v1/openapi.json", timeout=10).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.25)
-        else:
-            self.fail("the OriginLink service did not start")
-        return base, api_key
+        return self.service_url, self.service_key
 
     def test_issue_verify_pull_cancel(self):
         base, api_key = self.start_service()
@@ -93,11 +49,11 @@ class TestEndToEnd(RcepCase):
         else:
             _logger.warning("e2e: the service does not publish /v1/verify/{public_id} yet")
         # Sending again after a lost answer replays: same certificate, no duplicate.
-        replay = cert._call_service(
-            "POST", "/v1/certificates", json.loads(cert.sudo().payload_json), cert.idempotency_key
+        replay = cert._connector().create_certificate(
+            json.loads(cert.sudo().payload_json), cert.idempotency_key
         )
-        self.assertEqual(replay["status"], 201)
-        self.assertEqual(replay["body"]["id"], cert.service_id)
+        self.assertEqual(replay.status, 201)
+        self.assertEqual(replay.body["id"], cert.service_id)
         cert._pull_status()
         self.assertFalse(cert.last_error)
         cert._do_cancel("order cancelled by the buyer")

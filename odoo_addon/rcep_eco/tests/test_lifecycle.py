@@ -147,7 +147,7 @@ class TestCertificateLifecycle(RcepCase):
         self.assertEqual(cert.line_ids.quantity, 40)
         # Service fields still follow the service; a never-sent draft may be deleted.
         cert.write({"last_error": "status pull failed"})
-        draft = self.create_certificate()
+        draft = self.create_certificate(self.confirmed_order(self.cabinet, 5))
         draft.unlink()
         self.assertFalse(draft.exists())
 

@@ -26,7 +26,8 @@ class TestSecurity(RcepCase):
             self.env, login="buyer", groups="base.group_portal", partner_id=self.buyer.id
         )
         stranger = new_test_user(self.env, login="stranger", groups="base.group_portal")
-        draft = self.create_certificate()  # same order, not issued: not shown, nor its lines
+        # The buyer's other order, not issued: not shown, nor its lines.
+        draft = self.create_certificate(self.confirmed_order(self.cabinet, 5))
         self.assertEqual(self.env["rcep.certificate"].with_user(buyer_user).search([]), cert)
         lines = self.env["rcep.certificate.line"].with_user(buyer_user).search([])
         self.assertEqual(lines, cert.line_ids)

@@ -1,0 +1,1 @@
+from .originlink_connector import OriginLinkConnector, ServiceAnswer  # noqa: F401
