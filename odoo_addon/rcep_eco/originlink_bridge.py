@@ -155,19 +155,19 @@ def standing_states():
     return STANDING
 
 
-def verification_link(base_url, public_id):
-    """The link printed on the certificate and in its QR: the service's own builder, so Odoo
-    and the service print identical links (short code with check character, QR-compact)."""
-    from originlink.links import verification_url  # noqa: PLC0415
+def print_link(body, base_url):
+    """What to print on the certificate: the service's `links.print` (the QR link with the
+    access code, the grouped short and access codes, the lookup page, the sandbox flag), or,
+    from a service that does not send it yet, the same built by the core's own builder from
+    the public id (originlink.links.print_link), so Odoo prints what the service prints."""
+    printed = (body.get("links") or {}).get("print")
+    if isinstance(printed, dict) and isinstance(printed.get("url"), str):
+        return printed
+    from originlink.links import print_link as _print_link  # noqa: PLC0415
 
-    return verification_url(base_url, public_id)
-
-
-def printable_short_code(public_id):
-    """The short code people can type (grouped by four), with its check character."""
-    from originlink.links import group, short_code_with_check  # noqa: PLC0415
-
-    return group(short_code_with_check(public_id))
+    return _print_link(
+        base_url, body["public_id"], body.get("access_code"), sandbox=bool(body.get("sandbox"))
+    )
 
 
 # Problems about a goods item's origin evidence quote supplier costs (VNM, VOM, material

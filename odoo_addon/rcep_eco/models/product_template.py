@@ -203,6 +203,17 @@ class ProductTemplate(models.Model):
 
     # --- qualification by the core ----------------------------------------------------------
 
+    def _rcep_criterion_basis(self):
+        """For an ACU claim, the criterion cumulation helped meet, as the core's assessment
+        says it (docs/model.md "FOB value"); False otherwise or when unknown."""
+        self.ensure_one()
+        if self.rcep_criterion != "ACU":
+            return False
+        assessment = json.loads(self.sudo().rcep_assessment_json or "{}")
+        if assessment.get("criterion") != "ACU":
+            return False
+        return assessment.get("criterion_basis") or False
+
     def _rcep_assessment_input(self):
         """The core's assessment input (contract: architecture.md "Assessment")."""
         self.ensure_one()

@@ -11,7 +11,7 @@ from ..originlink_bridge import (
     check_certificate,
     events_problem,
     format_problems,
-    printable_short_code,
+    print_link,
     redact_cost_reasons,
     resource_problem,
     service_state_list,
@@ -20,7 +20,6 @@ from ..originlink_bridge import (
     states_awaiting_the_exporter,
     states_still_changing,
     states_verifying_as_valid,
-    verification_link,
     withdrawable_states,
 )
 from ..tools import OriginLinkConnector
@@ -38,6 +37,7 @@ SERVICE_STATE_LABELS = {
     "received": "Received",
     "issued": "Issued",
     "forwarded": "Forwarded to Customs",
+    "acknowledged": "Acknowledged by Customs",
     "accepted": "Accepted",
     "rejected": "Rejected",
     "query": "Customs Query",
@@ -170,7 +170,24 @@ class RcepCertificate(models.Model):
     access_code = fields.Char(copy=False, readonly=True)
     short_code = fields.Char(copy=False, readonly=True)
     digest = fields.Char(copy=False, readonly=True)
-    verify_url = fields.Char(string="Verification Link", copy=False, readonly=True)
+    verify_url = fields.Char(
+        string="Verification Link",
+        copy=False,
+        readonly=True,
+        help="Printed under the QR code: opens the full certificate (the access code is in it).",
+    )
+    verify_url_public = fields.Char(
+        string="Public Verification Link",
+        copy=False,
+        readonly=True,
+        help="The same link without the access code: shows only the public view.",
+    )
+    lookup_url = fields.Char(
+        string="Lookup Page",
+        copy=False,
+        readonly=True,
+        help="Where the short code can be typed in when there is no QR scanner.",
+    )
     qr_code = fields.Binary(string="QR Code", compute="_compute_qr_code")
     pdf_attachment_id = fields.Many2one(
         "ir.attachment",
@@ -179,6 +196,36 @@ class RcepCertificate(models.Model):
         readonly=True,
         help="The PDF as it was when the service issued the certificate; printing returns it.",
     )
+    # How the destination customs receive it (decided by the service when it issued it).
+    customs_mode = fields.Selection(
+        [
+            ("direct", "Sent to customs electronically"),
+            ("manual-review", "Sent to customs, checked by an officer"),
+            ("paper-parallel", "Paper-parallel: customs check the printed certificate"),
+        ],
+        string="Customs Exchange",
+        copy=False,
+        readonly=True,
+        help="Paper-parallel: the destination does not receive certificates electronically "
+        "(yet); its customs check the printed certificate or its PDF, which stays verifiable "
+        "online through its QR code.",
+    )
+    customs_note = fields.Char(string="Customs Status", copy=False, readonly=True)
+    customs_reference = fields.Char(copy=False, readonly=True)
+    # Who legally certified it: the issuing body's electronic endorsement (verified by the
+    # service), its refusal, or an official certificate recorded by the exporter.
+    certification_kind = fields.Selection(
+        [
+            ("endorsed", "Endorsed by the issuing body (verified)"),
+            ("refused", "Refused by the issuing body"),
+            ("recorded", "Official certificate recorded by the exporter (not verified)"),
+        ],
+        string="Certification",
+        copy=False,
+        readonly=True,
+    )
+    official_number = fields.Char(string="Official Certificate Number", copy=False, readonly=True)
+    official_lookup_url = fields.Char(string="Official Lookup", copy=False, readonly=True)
     # Lifecycle links.
     replaces_id = fields.Many2one("rcep.certificate", copy=False, readonly=True)
     replace_reason = fields.Char(copy=False, tracking=True)
@@ -576,24 +623,61 @@ class RcepCertificate(models.Model):
     def _apply_resource(self, body):
         """Store what the service answered about a certificate and follow its state."""
         self.ensure_one()
-        base = (self.company_id.sudo().rcep_service_url or "").rstrip("/")
-        public_id = body.get("public_id")
-        self.write(
-            {
-                "service_id": body["id"],
-                "public_id": public_id,
-                "access_code": body.get("access_code"),
-                "short_code": body.get("short_code")
-                or (printable_short_code(public_id) if public_id else False),
-                "digest": body.get("digest"),
-                # The service's version is the sequence number of its last event.
-                "last_event_seq": body.get("version") or 0,
-                "verify_url": verification_link(base, public_id) if public_id else False,
-            }
-        )
+        vals = {
+            "service_id": body["id"],
+            "public_id": body.get("public_id"),
+            "digest": body.get("digest"),
+            # The service's version is the sequence number of its last event.
+            "last_event_seq": body.get("version") or 0,
+        }
+        if body.get("public_id"):
+            base = (self.company_id.sudo().rcep_service_url or "").rstrip("/")
+            printed = print_link(body, base)
+            vals.update(
+                {
+                    "verify_url": printed["url"],
+                    "verify_url_public": printed.get("url_public"),
+                    "short_code": printed.get("short_code"),
+                    "access_code": printed.get("access_code") or body.get("access_code"),
+                    "lookup_url": printed.get("lookup"),
+                }
+            )
+            if "sandbox" in printed:
+                vals["environment"] = "sandbox" if printed["sandbox"] else "production"
+        self.write(vals)
+        self._apply_customs(body)
         state = body.get("state")
         if state in service_states():
             self._set_state(state)
+
+    def _apply_customs(self, body):
+        """The destination's exchange mode and the certification, as the service reports them
+        (absent from answers of a service without the customs exchange)."""
+        customs = body.get("customs") if isinstance(body.get("customs"), dict) else None
+        certification = body.get("certification")
+        vals = {}
+        if customs:
+            mode = customs.get("mode")
+            modes = dict(self._fields["customs_mode"].selection)
+            vals.update(
+                {
+                    "customs_mode": mode if mode in modes else False,
+                    "customs_note": customs.get("note") or False,
+                    "customs_reference": customs.get("reference") or False,
+                }
+            )
+        if isinstance(certification, dict):
+            kind = certification.get("kind")
+            kinds = dict(self._fields["certification_kind"].selection)
+            vals.update(
+                {
+                    "certification_kind": kind if kind in kinds else False,
+                    "official_number": certification.get("number") or False,
+                    "official_lookup_url": certification.get("lookup_url") or False,
+                }
+            )
+        if vals:
+            self.write(vals)
 
     @api.model
     def _cron_send(self):
@@ -645,6 +729,7 @@ class RcepCertificate(models.Model):
                 continue
             body = answer.body
             cert.write({"last_error": False})
+            cert._apply_customs(body)
             if body["version"] > cert.last_event_seq:
                 # Something happened at the service (or at customs): tell it in the chatter,
                 # with the details the events carry (reasons, articles, customs answers).

@@ -16,8 +16,8 @@ _UNECE = {"Units": "PCE", "Dozens": "DZN", "kg": "KGM", "g": "GRM", "t": "TNE", 
 
 # Fields of a goods item whose changes are told in the certificate's chatter.
 _TRACKED = ("product_id", "name", "marks", "packages_number", "packages_kind", "hs_code",
-            "hs_edition", "origin_criterion", "country_of_origin_id", "quantity", "uom_code",
-            "gross_weight", "fob_value")  # fmt: skip
+            "hs_edition", "origin_criterion", "criterion_basis", "country_of_origin_id",
+            "quantity", "uom_code", "gross_weight", "fob_value")  # fmt: skip
 
 
 def _shown(value):
@@ -45,6 +45,12 @@ class RcepCertificateLine(models.Model):
     hs_code = fields.Char(string="HS Code (Box 9)", required=True)
     hs_edition = fields.Selection(HS_EDITIONS, required=True, default="HS2022")
     origin_criterion = fields.Selection(CRITERIA, string="Origin Criterion (Box 10)", required=True)
+    criterion_basis = fields.Selection(
+        [("CTC", "CTC"), ("RVC", "RVC"), ("DMI", "DMI")],
+        string="ACU Basis",
+        help="For an ACU claim: the criterion cumulation helped meet (from the product's "
+        "assessment). ACU through RVC shows the FOB value.",
+    )
     country_of_origin_id = fields.Many2one(
         "res.country", string="RCEP Country of Origin (Box 11)", required=True
     )
@@ -99,17 +105,19 @@ class RcepCertificateLine(models.Model):
                 )
         return result
 
-    @api.depends("origin_criterion", "product_id", "certificate_id.company_id.rcep_show_fob")
+    @api.depends("origin_criterion", "criterion_basis", "certificate_id.company_id.rcep_show_fob")
     def _compute_fob_shown(self):
         for line in self:
             line.fob_shown = line._fob_required() or line.certificate_id.company_id.rcep_show_fob
 
     def _fob_required(self):
-        """Annex 3B, Box 12: FOB is required where RVC was used to determine origin. That is
-        every RVC line, and an ACU line whose rule was met through RVC with cumulation; since
-        showing FOB is never an error, every ACU line carries it."""
+        """Annex 3B, Box 12: FOB is required where RVC was used to determine origin: every RVC
+        item, and an ACU item whose cumulation met RVC — or that does not say which criterion
+        it met (`criterion_basis`, docs/model.md "FOB value")."""
         self.ensure_one()
-        return self.origin_criterion in ("RVC", "ACU")
+        if self.origin_criterion == "RVC":
+            return True
+        return self.origin_criterion == "ACU" and self.criterion_basis in (False, "RVC")
 
     # --- double certification ---------------------------------------------------------------
 
@@ -191,7 +199,11 @@ class RcepCertificateLine(models.Model):
             else None,
             "producer": None,
             "evidence": self._evidence(),
+            **({"criterion_basis": self.criterion_basis} if self._acu_basis() else {}),
         }
+
+    def _acu_basis(self):
+        return self.origin_criterion == "ACU" and self.criterion_basis
 
     def _evidence(self):
         """Origin evidence for customs (never shown publicly): the rule applied, the RVC

@@ -51,10 +51,14 @@ REASON_LABELS = {
     "DEDUCTION_NOT_APPLICABLE": _lt("Deduction not applicable"),
     "INTERMEDIATE_ORIGINATING": _lt("Self-made intermediate material is originating"),
     "INTERMEDIATE_NOT_ORIGINATING": _lt("Self-made intermediate material is not originating"),
+    "INTERMEDIATE_UNDETERMINED": _lt(
+        "Self-made intermediate material of undetermined origin, counted as non-originating"
+    ),
     "MINIMAL_OPERATIONS": _lt("Only minimal operations: not originating"),
     "COUNTRY_OF_ORIGIN": _lt("RCEP country of origin determined"),
     "COUNTRY_OF_ORIGIN_UNDETERMINED": _lt("RCEP country of origin undetermined"),
     "VERDICT": _lt("Verdict"),
+    "VERDICT_UNDETERMINED": _lt("Undetermined: no product-specific rule is held"),
 }
 
 # The notation of Annex 3A rules.

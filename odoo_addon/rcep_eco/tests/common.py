@@ -44,6 +44,15 @@ def without_rule_source(document):
     return document
 
 
+def created_exchange(sandbox=False):
+    """The recorded creation (create_201), as a sandbox key gets it when `sandbox`."""
+    exchange = load_exchange("create_201")
+    if sandbox:
+        exchange["response"]["sandbox"] = True
+        exchange["response"]["links"]["print"]["sandbox"] = True
+    return exchange
+
+
 class ServiceReplay:
     """Replays recorded exchanges with the real service (tests/files, see capture_fixtures.py)
     at the call site: checks each request against the recording, answers with its response.
@@ -215,9 +224,11 @@ class RcepCase(RcepData, TransactionCase):
             yield replay
         self.assertFalse(replay.entries, f"expected calls not made: {replay.entries}")
 
-    def issued_certificate(self, cert=None):
+    def issued_certificate(self, cert=None, sandbox=True):
+        """Sent and issued. The company is in the sandbox: the service answers for a sandbox
+        key (the recorded answer, with its sandbox flags set) unless `sandbox` is False."""
         cert = cert or self.create_certificate()
-        with self.service("create_201"):
+        with self.service(created_exchange(sandbox=sandbox)):
             cert.action_send()
         self.assertEqual(cert.state, "issued")
         return cert

@@ -88,14 +88,22 @@ class TestCertificateFromOrder(RcepCase):
         self.assertEqual(cert.state, "issued")
         self.assertEqual(cert.service_id, answer["id"])
         self.assertEqual(cert.public_id, answer["public_id"])
-        self.assertEqual(cert.access_code, answer["access_code"])
         self.assertEqual(cert.digest, answer["digest"])
-        # The printed link: the short code of the public id, with its check character.
-        self.assertTrue(cert.verify_url.startswith(SERVICE_URL.upper() + "/V/"))
-        code = cert.verify_url.rsplit("/", 1)[1]
-        self.assertEqual(len(code), 27)
+        # What to print is the service's links.print (issue 18.5): the QR link with the access
+        # code in its fragment, the grouped codes, the lookup page.
+        printed = answer["links"]["print"]
+        self.assertEqual(cert.verify_url, printed["url"])
+        self.assertEqual(cert.verify_url_public, printed["url_public"])
+        self.assertEqual(cert.short_code, printed["short_code"])
+        self.assertEqual(cert.access_code, printed["access_code"])
+        self.assertEqual(cert.lookup_url, printed["lookup"])
+        self.assertEqual(cert.environment, "production" if not printed["sandbox"] else "sandbox")
+        code, _hash, access = cert.verify_url.rsplit("/", 1)[1].partition("#")
         self.assertEqual(resolve(code), answer["public_id"])
-        self.assertEqual(cert.short_code.replace("-", ""), code)
+        self.assertEqual(access, answer["access_code"])
+        # The destination's exchange mode, as the service decided it.
+        self.assertEqual(cert.customs_mode, answer["customs"]["mode"])
+        self.assertEqual(cert.customs_note, answer["customs"]["note"])
         self.assertFalse(cert.last_error)
         self.assertEqual(cert.send_attempts, 1)
         # QR code of the verification link, rendered by Odoo's own barcode service (PNG).
@@ -103,6 +111,18 @@ class TestCertificateFromOrder(RcepCase):
         chatter = " ".join(self.chatter(cert))
         self.assertIn("Draft → Queued", chatter)
         self.assertIn("Queued → Issued", chatter)
+
+    def test_print_link_built_by_the_core_when_the_service_sends_none(self):
+        """An older service without links.print: the core's own builder gives the same."""
+        answer = load_exchange("create_201")["response"]
+        printed = answer["links"]["print"]
+        older = {k: v for k, v in answer.items() if k not in ("links", "customs")}
+        cert = self.create_certificate()
+        cert._apply_resource(older)
+        self.assertEqual(cert.short_code, printed["short_code"])
+        self.assertEqual(cert.access_code, printed["access_code"])
+        self.assertTrue(cert.verify_url.startswith(SERVICE_URL.upper() + "/V/"))
+        self.assertTrue(cert.verify_url.endswith(printed["url"].rsplit("/", 1)[1]))
 
     def test_refusal_is_stored_as_text(self):
         cert = self.create_certificate()

@@ -109,7 +109,8 @@ class TestDocuments(RcepCase, HttpCase):
 
     def test_production_certificate_has_no_sandbox_mark(self):
         self.company.rcep_environment = "production"
-        cert = self.issued_certificate()
+        cert = self.issued_certificate(sandbox=False)
+        self.assertEqual(cert.environment, "production")
         html, _kind = self.env["ir.actions.report"]._render_qweb_html(
             "rcep_eco.action_report_rcep_certificate", cert.ids
         )

@@ -33,6 +33,8 @@ class TestEndToEnd(RcepCase, RealService):
         cert.action_send()
         self.assertEqual(cert.state, "issued", cert.last_error)
         self.assertTrue(cert.verify_url.startswith(base.upper() + "/V/"))
+        # Printed as the service says (links.print): the access code in the link's fragment.
+        self.assertTrue(cert.verify_url.endswith("#" + cert.access_code.replace("-", "")))
         # The buyer's view: the QR link opens the public page, the JSON API agrees. Checked
         # whenever the service publishes those routes in its OpenAPI document (the public
         # verifier is a separate part of the service).

@@ -73,6 +73,8 @@ class TestFobRule(RcepCase):
         self.assertTrue(cert.line_ids.fob_shown)
         item = cert._build_document()["goods_items"][0]
         self.assertEqual(item["fob_value"], {"amount": "1000.00", "currency": "USD"})
+        # Showing it is never an error: the core accepts the document with it.
+        self.assertEqual(cert._check_document()["goods_items"][0]["fob_value"]["amount"], "1000.00")
 
     def test_acu_lines_carry_fob(self):
         """ACU reached through RVC needs FOB; showing it on any ACU line is never an error."""
@@ -89,11 +91,11 @@ class TestFobRule(RcepCase):
                 "rcep_cost_other": 0,
                 "rcep_material_ids": [
                     fields.Command.create(
-                        {"name": "panels", "hs_code": "940390", "value": 35.0,
+                        {"name": "panels", "hs_code": "940399", "value": 35.0,
                          "origin_country_id": vn.id, "originating": True, "proof": "VN-CO-7"}
                     ),
                     fields.Command.create(
-                        {"name": "hinges", "hs_code": "940390", "value": 30.0,
+                        {"name": "hinges", "hs_code": "940399", "value": 30.0,
                          "origin_country_id": self.env.ref("base.ru").id}
                     ),
                 ],
@@ -101,9 +103,18 @@ class TestFobRule(RcepCase):
         )  # fmt: skip
         self.assertEqual(tmpl.rcep_criteria_met, "ACU")
         cert, item = self.line_for("ACU")
+        self.assertEqual(cert.line_ids.criterion_basis, "RVC")
         self.assertTrue(cert.line_ids._fob_required())
+        self.assertEqual(item["criterion_basis"], "RVC")
         self.assertEqual(item["fob_value"]["amount"], "1000.00")
         self.assertEqual(item["evidence"]["rvc"]["formula"], "build_down")
+        # The core accepts it as sent, and refuses it without the FOB (Annex 3B).
+        cert._check_document()
+        cert.line_ids.criterion_basis = False
+        self.company.rcep_show_fob = False
+        item = cert._build_document()["goods_items"][0]
+        self.assertIn("fob_value", item)
+        self.assertNotIn("criterion_basis", item)
 
 
 @tagged("post_install", "-at_install")

@@ -50,6 +50,7 @@ class RcepCertificateWizardLine(models.TransientModel):
             "hs_code": hs_subheading(template.hs_code),
             "hs_edition": template.rcep_hs_edition or "HS2022",
             "origin_criterion": template.rcep_criterion,
+            "criterion_basis": template._rcep_criterion_basis(),
             "country_of_origin_id": origin_country.id,
             "quantity": self.quantity,
             "uom_code": self.env["rcep.certificate.line"]._uom_code(sale_line.product_uom_id),
