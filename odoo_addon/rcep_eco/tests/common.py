@@ -243,7 +243,7 @@ class RealService:
     project's `make install` provides it; scripts/test_odoo.sh passes ORIGINLINK_CLI)."""
 
     @classmethod
-    def start_real_service(cls, exporter="Pearl River e2e"):
+    def start_real_service(cls, exporter="Pearl River e2e", extra_args=(), env=None):
         cli = os.environ.get("ORIGINLINK_CLI") or str(DEFAULT_CLI)
         if not os.access(cli, os.X_OK):
             raise unittest.SkipTest(
@@ -262,11 +262,14 @@ class RealService:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
+        log = Path(data_dir, "serve.log").open("wb")
+        cls.addClassCleanup(log.close)
         proc = subprocess.Popen(
             [cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data_dir,
-             "--quiet"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+             "--workers", "1", "--threads", "4", "--quiet", *extra_args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )  # fmt: skip
 
         def stop():
@@ -279,12 +282,15 @@ class RealService:
         cls.addClassCleanup(stop)
         base = f"http://127.0.0.1:{port}"
         for _ in range(240):
+            if proc.poll() is not None:
+                break
             try:
                 if requests.get(base + "/v1/openapi.json", timeout=10).ok:
                     break
             except requests.ConnectionError:
                 time.sleep(0.25)
         else:
-            raise AssertionError("the OriginLink service did not start")
+            tail = Path(data_dir, "serve.log").read_text(errors="replace")[-2000:]
+            raise AssertionError(f"the OriginLink service did not start:\n{tail}")
         cls.service_url, cls.service_key = base, api_key
         return base, api_key
