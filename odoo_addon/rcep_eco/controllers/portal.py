@@ -11,7 +11,7 @@ class RcepPortal(CustomerPortal):
         auth="public",
         website=True,
     )
-    def rcep_certificate_pdf(self, order_id, certificate_id, access_token=None, **_kw):
+    def rcep_order_certificate_pdf(self, order_id, certificate_id, access_token=None, **_kw):
         """The Form RCEP PDF as the service issued it (the stored one, never re-rendered), for
         whoever may see the order (its customer, or the order's access link)."""
         try:

@@ -36,6 +36,7 @@ class ResCompany(models.Model):
     rcep_signatory = fields.Char(string="e-CO Signatory", help="Name and title in Box 16.")
     rcep_show_fob = fields.Boolean(
         string="Show FOB on Every Goods Item",
+        groups="base.group_user",
         help="The FOB value is printed where the RVC criterion was used, as Annex 3B requires. "
         "Tick to print it for every criterion (allowed; some exporters prefer not to).",
     )
