@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issuers", type=int, default=8, help="concurrent issuing clients")
     parser.add_argument("--rate", type=int, default=2000, help="paced run: requests/s in all")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--only", choices=["reads", "issue"], help="run only these")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         json_paths = [f"/v1/verify/{i}" for i in ids]
         page_paths = [f"/v/{i}?lang=vi" for i in ids]
         delay = 1000.0 * c / args.rate
-        for kind in ("bare WSGI", "bare ASGI"):
+        for kind in ("bare WSGI", "bare ASGI") if args.only != "issue" else ():
             proc, port = _start(kind, data, args.threads)
             try:
                 base = f"http://127.0.0.1:{port}"
@@ -197,15 +198,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             key = (data / "demo-api-key").read_text().strip()
-            for route, paths in (("JSON", json_paths), ("page", page_paths)):
+            reads = (("JSON", json_paths), ("page", page_paths)) if args.only != "issue" else ()
+            for route, paths in reads:
                 _wrk(base, _gets(paths), 2, c)  # every certificate verified in each worker
                 rows.append(("serve " + route, f"saturation c{c}",
                              _wrk(base, _gets(paths), duration, c)))  # fmt: skip
                 rows.append(("serve " + route, f"paced {args.rate}/s c{c}",
                              _wrk(base, _gets(paths, delay), duration, c)))  # fmt: skip
-            script = _issuance_script(key, _document())
-            rows.append(("serve issue", f"saturation c{args.issuers}",
-                         _wrk(base, script, duration, args.issuers)))  # fmt: skip
+            if args.only != "reads":
+                script = _issuance_script(key, _document())
+                rows.append(("serve issue", f"saturation c{args.issuers}",
+                             _wrk(base, script, duration, args.issuers)))  # fmt: skip
         finally:
             _stop(proc)
     finally:
