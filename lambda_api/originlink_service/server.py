@@ -99,7 +99,12 @@ class OriginLinkServer(BaseApplication):
         from .app import app
         from .asgi import ChaliceASGI
 
-        return ChaliceASGI(app, limits=self.body_limits, threads=self.threads)
+        return ChaliceASGI(
+            app,
+            limits=self.body_limits,
+            threads=self.threads,
+            inline_reads=self.settings.storage == "sqlite",
+        )
 
     # gunicorn hooks ---------------------------------------------------------------------
     def _post_fork(self, server, worker) -> None:
