@@ -25,6 +25,7 @@ free of writes. The counters live where every process sees them (storage/limits.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import time
@@ -176,7 +177,15 @@ _CODE_ROUTES = {
 
 
 def _client(event) -> str:
-    return ((event.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+    """Whom a per-IP bucket counts: the IPv4 address, or the /64 of an IPv6 one (a single
+    subscriber usually holds a whole /64 and could otherwise take a new address per try)."""
+    ip = ((event.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+    if ":" in ip:
+        try:
+            return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        except ValueError:
+            return ip
+    return ip
 
 
 def _certificate(text: str) -> str | None:

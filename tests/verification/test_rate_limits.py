@@ -97,6 +97,20 @@ def test_wrong_codes_per_certificate(client, fleet):
     assert assert_429(get(client, path, {"X-Access-Code": right})) == 30
 
 
+def test_an_ipv6_subscriber_is_one_address(ctx):
+    """Per-IP buckets count an IPv6 client by its /64: rotating addresses inside it gains
+    nothing."""
+    from originlink_service.ratelimits import _client
+
+    class Event:
+        def __init__(self, ip):
+            self.context = {"identity": {"sourceIp": ip}}
+
+    assert _client(Event("2001:db8:1:2::1")) == _client(Event("2001:db8:1:2:ffff::9"))
+    assert _client(Event("2001:db8:1:2::1")) != _client(Event("2001:db8:1:3::1"))
+    assert _client(Event("203.0.113.7")) == "203.0.113.7"
+
+
 def test_typed_lookups_per_address(client, fleet):
     cert = fleet.issue()
     number = cert["number"]
