@@ -1,0 +1,3 @@
+from . import (
+    portal,  # noqa: F401
+)

@@ -1,0 +1,3 @@
+from . import (
+    rcep_whatif_wizard,  # noqa: F401
+)
