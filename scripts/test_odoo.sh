@@ -159,9 +159,11 @@ if [[ ! -x "$ORIGINLINK_CLI" ]]; then
     echo "NOTE: no OriginLink service CLI at $ORIGINLINK_CLI (run 'make install'):" \
         "the end-to-end test will be SKIPPED"
 fi
-# The addons installed and tested (rcep_eco_website: the shop and portal side, issue 13).
-ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website"
-TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website"
+# The addons installed and tested (rcep_eco_website: the shop and portal side, issue 13;
+# rcep_eco_mrp: origin from BOMs and supplier declarations, issue 12; its benchmark is tagged
+# rcep_eco_mrp_bench, outside this run: bench/bench_odoo_mrp.py).
+ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website,rcep_eco_mrp"
+TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website,/rcep_eco_mrp"
 # stock_delivery is installed next to rcep_eco (not a dependency) so that the soft prefill of
 # the HS code from its `hs_code` field is tested for real.
 # A free port for Odoo's HTTP server (HttpCase tests talk to it).
