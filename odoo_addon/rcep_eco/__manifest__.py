@@ -27,6 +27,7 @@
         "views/sale_portal_templates.xml",
         "wizard/rcep_certificate_wizard_views.xml",
         "wizard/rcep_certificate_action_wizard_views.xml",
+        "wizard/rcep_official_certificate_wizard_views.xml",
         "views/rcep_menus.xml",
     ],
     "assets": {

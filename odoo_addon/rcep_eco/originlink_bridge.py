@@ -69,6 +69,14 @@ def hs_code_problem(code, edition):
 _SUBHEADING_OR_NATIONAL = (6, 8, 10)
 
 
+def verify_webhook_signature(secret, headers, raw_body):
+    """The core's check of a signed call (originlink.exchange.signature.verify): HMAC-SHA256
+    of timestamp and body with the shared secret, at most five minutes old. `.ok`, `.code`."""
+    from originlink.exchange.signature import verify  # noqa: PLC0415
+
+    return verify(secret, headers, raw_body)
+
+
 def rcep_parties():
     from originlink.rules.assess import rcep_parties as _parties  # noqa: PLC0415
 

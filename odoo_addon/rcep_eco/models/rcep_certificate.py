@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 from ..originlink_bridge import (
     check_certificate,
@@ -94,6 +95,13 @@ class RcepCertificate(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     sale_order_id = fields.Many2one("sale.order", string="Sales Order", index=True, copy=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Gets an activity when customs reject the certificate or ask about it.",
+    )
     currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_currency_id",
@@ -104,7 +112,11 @@ class RcepCertificate(models.Model):
     document_type = fields.Selection(
         [
             ("certificate_of_origin", "Certificate of Origin"),
-            ("declaration_of_origin", "Declaration of Origin"),
+            ("declaration_of_origin", "Declaration of Origin (approved exporter)"),
+            (
+                "declaration_of_origin_by_exporter_or_producer",
+                "Declaration of Origin (exporter or producer)",
+            ),
         ],
         default="certificate_of_origin",
         required=True,
@@ -161,6 +173,7 @@ class RcepCertificate(models.Model):
         help="The company's e-CO environment when the certificate was sent.",
     )
     send_attempts = fields.Integer(copy=False, readonly=True)
+    status_pull_requested = fields.Boolean(copy=False, readonly=True, index=True)
     last_event_seq = fields.Integer(copy=False, readonly=True)
     next_retry_at = fields.Datetime(copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
@@ -226,6 +239,10 @@ class RcepCertificate(models.Model):
     )
     official_number = fields.Char(string="Official Certificate Number", copy=False, readonly=True)
     official_lookup_url = fields.Char(string="Official Lookup", copy=False, readonly=True)
+    official_pdf_id = fields.Many2one(
+        "ir.attachment", string="Official PDF", copy=False, readonly=True
+    )
+    can_record_official = fields.Boolean(compute="_compute_abilities")
     # Lifecycle links.
     replaces_id = fields.Many2one("rcep.certificate", copy=False, readonly=True)
     replace_reason = fields.Char(copy=False, tracking=True)
@@ -280,7 +297,7 @@ class RcepCertificate(models.Model):
                 else False
             )
 
-    @api.depends("state", "service_id")
+    @api.depends("state", "service_id", "document_type", "certification_kind")
     def _compute_abilities(self):
         for cert in self:
             state = cert.state
@@ -289,6 +306,11 @@ class RcepCertificate(models.Model):
             cert.can_withdraw = state in withdrawable_states()
             cert.can_copy = state in standing_states()
             cert.can_cancel = state in EDITABLE_STATES or state in withdrawable_states()
+            cert.can_record_official = (
+                cert.document_type == "certificate_of_origin"
+                and state in standing_states()
+                and cert.certification_kind not in ("endorsed", "refused")
+            )
             cert.in_force = state in states_verifying_as_valid()
             cert.needs_attention = state == "error" or state in states_awaiting_the_exporter()
 
@@ -396,8 +418,10 @@ class RcepCertificate(models.Model):
             "remarks": self.remarks or None,
             "back_to_back": None,
             "third_party_invoicing": None,
+            # Art 3.17.8 is a rule for certificates an issuing body issues: a declaration
+            # carries the date it was completed (Art 3.18) and is never "retroactive".
             "issued_retroactively": bool(
-                self.departure_date and self.issue_date > self.departure_date
+                is_co and self.departure_date and self.issue_date > self.departure_date
             ),
             "certified_true_copy": None,
             "exporter_declaration": {
@@ -414,7 +438,9 @@ class RcepCertificate(models.Model):
             }
             if is_co
             else None,
-            "approved_exporter_code": None if is_co else (self.approved_exporter_code or None),
+            "approved_exporter_code": (self.approved_exporter_code or None)
+            if self.document_type == "declaration_of_origin"
+            else None,
             "official_use": None,
         }
         return doc
@@ -722,6 +748,8 @@ class RcepCertificate(models.Model):
 
     def _pull_status(self):
         for cert in self.filtered(lambda c: c.service_id):
+            if cert.status_pull_requested:
+                cert.status_pull_requested = False
             answer = cert._connector().get_certificate(cert.service_id)
             problem = answer.error or resource_problem(answer.body)
             if problem:
@@ -730,14 +758,68 @@ class RcepCertificate(models.Model):
             body = answer.body
             cert.write({"last_error": False})
             cert._apply_customs(body)
+            events = []
             if body["version"] > cert.last_event_seq:
                 # Something happened at the service (or at customs): tell it in the chatter,
                 # with the details the events carry (reasons, articles, customs answers).
-                cert._pull_events()
+                events = cert._pull_events()
             state = body.get("state")
             if state in service_states() and state != cert.state:
                 cert._set_state(state, self.env._("Reported by the service."))
+                if state in states_awaiting_the_exporter():
+                    cert._ask_the_responsible(state, events)
             _commit_unless_testing(self.env)
+
+    def _ask_the_responsible(self, state, events):
+        """Customs rejected the certificate or asked a question: an activity for the person
+        responsible for it, with the reasons or the question as customs gave them."""
+        self.ensure_one()
+        lines = []
+        for event in events:
+            detail = event.get("detail") or {}
+            for reason in detail.get("reasons") or []:
+                if isinstance(reason, dict):
+                    code = f"{reason.get('code')}: " if reason.get("code") else ""
+                    lines.append(f"{code}{reason.get('text') or ''}")
+                else:
+                    lines.append(str(reason))
+            if detail.get("question"):
+                lines.append(str(detail["question"]))
+        importing = self.importing_country_id.name or ""
+        summary = (
+            self.env._(
+                "Customs of %(country)s rejected %(name)s", country=importing, name=self.name
+            )
+            if state == "rejected"
+            else self.env._(
+                "Customs of %(country)s ask about %(name)s", country=importing, name=self.name
+            )
+        )
+        note = "\n".join(lines) or self.env._("No reason was given; see the chatter.")
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=plaintext2html(note),
+            user_id=self._responsible_user().id,
+        )
+
+    def _responsible_user(self):
+        self.ensure_one()
+        user = self.user_id or self.sale_order_id.user_id or self.env.ref("base.user_admin")
+        return user if user.active else self.env.ref("base.user_admin")
+
+    @api.model
+    def _status_pull_requested(self, company, service_id):
+        """The webhook rang for `service_id`: pull that certificate's status at once."""
+        certificates = (
+            self.search([("company_id", "=", company.id), ("service_id", "=", service_id)])
+            if service_id
+            else self.browse()
+        )
+        if certificates:
+            certificates.write({"status_pull_requested": True})
+            self.env.ref("rcep_eco.ir_cron_rcep_status")._trigger()
+        return certificates
 
     def _pull_events(self):
         self.ensure_one()
@@ -747,7 +829,7 @@ class RcepCertificate(models.Model):
         )
         if error:
             self._pull_failed(error)
-            return
+            return []
         events = [e for e in answer.body["items"] if e["seq"] > self.last_event_seq]
         for event in events:
             detail = "; ".join(
@@ -767,6 +849,7 @@ class RcepCertificate(models.Model):
             )
         if events:
             self.write({"last_event_seq": max(e["seq"] for e in events)})
+        return events
 
     def _pull_failed(self, error):
         if self.last_error != error:
@@ -775,8 +858,22 @@ class RcepCertificate(models.Model):
 
     @api.model
     def _cron_pull_status(self):
+        """Rung by the webhook: the certificates it named, at once. Every hour (and whenever
+        the last full round is an hour old) also every certificate whose status may still
+        change, and the destinations the service knows: the safety net for a lost webhook."""
+        self.search([("status_pull_requested", "=", True)])._pull_status()
+        params = self.env["ir.config_parameter"].sudo()
+        last = params.get_param("rcep_eco.last_full_status_pull")
+        now = fields.Datetime.now()
+        if last and fields.Datetime.to_datetime(last) > now - timedelta(minutes=55):
+            return
+        params.set_param("rcep_eco.last_full_status_pull", fields.Datetime.to_string(now))
         domain = [("state", "in", list(states_still_changing())), ("service_id", "!=", False)]
         self.search(domain)._pull_status()
+        for company in self.env["res.company"].search(
+            [("rcep_connection_state", "=", "connected")]
+        ):
+            company._rcep_refresh_destinations()
 
     # --- lifecycle actions ------------------------------------------------------------------
 
@@ -818,6 +915,25 @@ class RcepCertificate(models.Model):
                 self.env._("A certified true copy needs an issued certificate (Art 3.17.9).")
             )
         return self._open_action_wizard("certified_true_copy")
+
+    def action_record_official_certificate(self):
+        """The issuing body's own certificate number, lookup link and PDF (issue 9.5)."""
+        self.ensure_one()
+        if not self.can_record_official:
+            raise UserError(
+                self.env._(
+                    "An official certificate is recorded against an issued Certificate of "
+                    "Origin that its issuing body has not endorsed or refused electronically."
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Official Certificate"),
+            "res_model": "rcep.official.certificate.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_certificate_id": self.id},
+        }
 
     def action_replace(self):
         """Art 3.17.5: prepare a corrected draft; sending it replaces this certificate."""

@@ -1,6 +1,7 @@
 from . import (
     test_certificate,  # noqa: F401
     test_connector,  # noqa: F401
+    test_customs_loop,  # noqa: F401
     test_documents,  # noqa: F401
     test_e2e,  # noqa: F401
     test_flow,  # noqa: F401

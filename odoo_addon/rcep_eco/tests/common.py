@@ -18,6 +18,7 @@ from odoo.tests import TransactionCase
 HERE = Path(__file__).parent
 SERVICE_URL = "https://eco.originlink.test"
 API_KEY = "olk_test_key"
+WEBHOOK_SECRET = "whsec_test-secret-of-forty-eight-characters-0123"
 # Every call to the service goes through the connector, which calls `requests.request`.
 CALL_SITE = "odoo.addons.rcep_eco.tools.originlink_connector.requests.request"
 # The project's main venv, next to the addon (scripts/test_odoo.sh sets ORIGINLINK_CLI).
@@ -114,7 +115,7 @@ class RcepData:
                 "country_id": cls.cn.id,
                 "rcep_service_url": SERVICE_URL,
                 "rcep_api_key": API_KEY,
-                "rcep_webhook_token": "hook-secret-1234567890",
+                "rcep_webhook_secret": WEBHOOK_SECRET,
                 "rcep_issuing_body": "Guangzhou Customs",
                 "rcep_signatory": "Li Wei, Export Manager",
             }
@@ -237,6 +238,12 @@ class RcepCase(RcepData, TransactionCase):
         return record.message_ids.mapped("body")
 
 
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class RealService:
     """The real OriginLink service (`originlink serve` on a free port, fresh data directory),
     started once per test class; no mocks. Skipped when no `originlink` CLI is found (the
@@ -259,9 +266,9 @@ class RealService:
             timeout=120,
         )
         api_key = json.loads(created.stdout)["api_key"]
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = _free_port()
+        if "--simulator" in extra_args:
+            extra_args = [*extra_args, "--simulator-port", str(_free_port())]
         log = Path(data_dir, "serve.log").open("wb")
         cls.addClassCleanup(log.close)
         proc = subprocess.Popen(
@@ -281,15 +288,17 @@ class RealService:
 
         cls.addClassCleanup(stop)
         base = f"http://127.0.0.1:{port}"
+        started = False
         for _ in range(240):
             if proc.poll() is not None:
                 break
             try:
                 if requests.get(base + "/v1/openapi.json", timeout=10).ok:
+                    started = True
                     break
             except requests.ConnectionError:
                 time.sleep(0.25)
-        else:
+        if not started:
             tail = Path(data_dir, "serve.log").read_text(errors="replace")[-2000:]
             raise AssertionError(f"the OriginLink service did not start:\n{tail}")
         cls.service_url, cls.service_key = base, api_key

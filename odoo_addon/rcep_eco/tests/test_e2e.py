@@ -1,3 +1,5 @@
+import base64
+import hashlib
 import json
 import logging
 
@@ -66,3 +68,44 @@ class TestEndToEnd(RcepCase, RealService):
             timeout=10,
         ).json()
         self.assertEqual(remote["state"], "cancelled")
+
+    def test_official_certificate_recorded(self):
+        """Issue 9.5: the issuing body's own certificate, recorded against an issued one (the
+        service's built-in configuration lists China's issuing bodies, none endorsing
+        electronically): shown as recorded by the exporter, not verified."""
+        base, api_key = self.start_service()
+        self.company.write({"rcep_service_url": base, "rcep_api_key": api_key})
+        self.company._rcep_refresh_destinations()
+        self.assertIn("CN-GACC", self.company._rcep_issuing_bodies())
+        cert = self.create_certificate(name="RCEP-2026-000077")
+        cert.action_send()
+        self.assertEqual(cert.state, "issued", cert.last_error)
+        self.assertTrue(cert.can_record_official)
+        pdf = b"%PDF-1.4\n% the issuing body's own certificate\n%%EOF\n"
+        action = cert.action_record_official_certificate()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create(
+                {
+                    "issuing_body": "CN-GACC",
+                    "number": "CN-2026-GZ-000917",
+                    "lookup_url": "https://origin.customs.example.cn/verify/CN-2026-GZ-000917",
+                    "pdf": base64.b64encode(pdf),
+                    "pdf_name": "official.pdf",
+                }
+            )
+        )
+        wizard.action_record()
+        self.assertEqual(cert.certification_kind, "recorded")
+        self.assertEqual(cert.official_number, "CN-2026-GZ-000917")
+        self.assertEqual(cert.official_pdf_id.raw, pdf)
+        # The service keeps it as the exporter's record, with the PDF's fingerprint.
+        remote = requests.get(
+            f"{base}/v1/certificates/{cert.service_id}",
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=10,
+        ).json()["certification"]
+        self.assertEqual(remote["kind"], "recorded")
+        self.assertEqual(remote["number"], "CN-2026-GZ-000917")
+        self.assertEqual(remote["pdf_sha256"], hashlib.sha256(pdf).hexdigest())

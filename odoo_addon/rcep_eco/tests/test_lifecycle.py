@@ -33,7 +33,10 @@ class TestCertificateLifecycle(RcepCase):
         self.assertIn("article: Art 3.17.5; reason: quantity corrected to 30 units", chatter)
         self.assertNotIn("Service event 2", chatter)
         self.assertEqual(cert.last_event_seq, 3)
-        # A final state is not asked about again.
+        # A final state is not asked about again, even in the next hourly round.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "rcep_eco.last_full_status_pull", "2000-01-01 00:00:00"
+        )
         with self.service():
             self.env["rcep.certificate"]._cron_pull_status()
 
@@ -186,12 +189,12 @@ class TestCertificateLifecycle(RcepCase):
         status = load_exchange("status_replaced")
         status["response"]["version"] = "3"
         with self.service(status):
-            self.env["rcep.certificate"]._cron_pull_status()
+            cert._pull_status()
         self.assertEqual(cert.state, "issued")
         self.assertIn("no valid version (int expected)", cert.last_error)
         events = load_exchange("events_replaced")
         del events["response"]["items"][-1]["seq"]
         with self.service("status_replaced", events):
-            self.env["rcep.certificate"]._cron_pull_status()
+            cert._pull_status()
         self.assertIn("no valid items[2].seq (int expected)", cert.last_error)
         self.assertIn("Status pull failed", " ".join(self.chatter(cert)))

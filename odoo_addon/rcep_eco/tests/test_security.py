@@ -42,7 +42,7 @@ class TestSecurity(RcepCase):
         with self.assertRaises(AccessError):
             self.company.with_user(clerk).read(["rcep_api_key"])
         with self.assertRaises(AccessError):
-            self.company.with_user(clerk).read(["rcep_webhook_token"])
+            self.company.with_user(clerk).read(["rcep_webhook_secret"])
         # ...and still usable by the certificate (sudo at the call site).
         cert = self.create_certificate().with_user(clerk)
         with self.service("create_201"):
@@ -70,5 +70,5 @@ class TestSecurity(RcepCase):
         self.company.invalidate_recordset()
         self.assertFalse(self.company.rcep_api_key)
         self.assertFalse(self.company.rcep_service_url)
-        self.assertFalse(self.company.rcep_webhook_token)
+        self.assertFalse(self.company.rcep_webhook_secret)
         self.assertEqual(self.company.rcep_environment, "sandbox")

@@ -83,6 +83,27 @@ class OriginLinkConnector:
             idempotency_key,
         )
 
+    def record_official_certificate(self, service_id, official, idempotency_key):
+        """The issuing body's certificate issued outside OriginLink: {issuing_body, number,
+        lookup_url, pdf_sha256}; shown as recorded by the exporter, not verified."""
+        return self._request(
+            "POST",
+            f"/v1/certificates/{service_id}/official-certificate",
+            official,
+            idempotency_key,
+        )
+
+    def destinations(self):
+        """The destinations' exchange modes and the issuing bodies the service knows."""
+        return self._request("GET", "/v1/customs/destinations")
+
+    def register_webhook(self, url, secret):
+        return self._request("PUT", "/v1/webhook", {"url": url, "secret": secret})
+
+    def test_webhook(self):
+        """The service rings the webhook now (a signed ping) and says what came back."""
+        return self._request("POST", "/v1/webhook/test")
+
     # --- one request ------------------------------------------------------------------------
 
     def _request(self, method, path, payload=None, idempotency_key=None):

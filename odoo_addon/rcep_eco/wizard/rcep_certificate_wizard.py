@@ -18,7 +18,11 @@ class RcepCertificateWizard(models.TransientModel):
     document_type = fields.Selection(
         [
             ("certificate_of_origin", "Certificate of Origin"),
-            ("declaration_of_origin", "Declaration of Origin"),
+            ("declaration_of_origin", "Declaration of Origin (approved exporter)"),
+            (
+                "declaration_of_origin_by_exporter_or_producer",
+                "Declaration of Origin (exporter or producer)",
+            ),
         ],
         default="certificate_of_origin",
         required=True,
@@ -50,6 +54,10 @@ class RcepCertificateWizard(models.TransientModel):
         required=True,
     )
     issue_date = fields.Date(default=fields.Date.context_today, required=True)
+    approved_exporter_code = fields.Char(
+        default=lambda self: self.env.company.rcep_approved_exporter_code,
+        help="A Declaration of Origin by an approved exporter carries its authorisation code.",
+    )
     vessel_or_flight = fields.Char(string="Vessel / Flight (Box 4)")
     port_of_discharge = fields.Char(string="Port of Discharge (Box 4)")
     invoice_number = fields.Char(
@@ -76,6 +84,7 @@ class RcepCertificateWizard(models.TransientModel):
         string="Odoo will not send this yet", compute="_compute_blocking_problems"
     )
     precheck_result = fields.Text(string="Pre-check Result", readonly=True)
+    destination_note = fields.Char(compute="_compute_destination_note")
     line_ids = fields.One2many(
         "rcep.certificate.wizard.line",
         "wizard_id",
@@ -133,6 +142,33 @@ class RcepCertificateWizard(models.TransientModel):
             )
         return result
 
+    @api.depends("importing_country_id", "company_id")
+    def _compute_destination_note(self):
+        """How the importing Party's customs will receive the certificate, as the service's
+        destinations say (kept by Settings > Connect and the hourly status pull)."""
+        for wizard in self:
+            country = wizard.importing_country_id
+            mode = wizard.company_id._rcep_customs_mode(country.code) if country else False
+            if mode == "paper-parallel":
+                wizard.destination_note = self.env._(
+                    "%(country)s: paper-parallel. Its customs do not receive certificates "
+                    "electronically yet: they check the printed certificate or its PDF, which "
+                    "stays verifiable through its QR code.",
+                    country=country.name,
+                )
+            elif mode == "manual-review":
+                wizard.destination_note = self.env._(
+                    "%(country)s: sent to its customs electronically and checked by an officer.",
+                    country=country.name,
+                )
+            elif mode:
+                wizard.destination_note = self.env._(
+                    "%(country)s: sent to its customs electronically; their answer arrives here.",
+                    country=country.name,
+                )
+            else:
+                wizard.destination_note = False
+
     @api.depends(
         "line_ids.include",
         "line_ids.quantity",
@@ -168,6 +204,9 @@ class RcepCertificateWizard(models.TransientModel):
             "port_of_discharge": self.port_of_discharge,
             "invoice_number": self.invoice_number,
             "invoice_date": self.invoice_date,
+            "approved_exporter_code": self.approved_exporter_code
+            if self.document_type == "declaration_of_origin"
+            else False,
             "line_ids": [
                 fields.Command.create(line._certificate_line_vals(origin)) for line in lines
             ],
