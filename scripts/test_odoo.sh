@@ -165,7 +165,8 @@ fi
 ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website,rcep_eco_mrp"
 TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website,/rcep_eco_mrp"
 # stock_delivery is installed next to rcep_eco (not a dependency) so that the soft prefill of
-# the HS code from its `hs_code` field is tested for real.
+# the HS code from its `hs_code` field is tested for real; stock_landed_costs next to
+# rcep_eco_mrp, whose material values then include validated landed costs.
 # A free port for Odoo's HTTP server (HttpCase tests talk to it).
 HTTP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 echo "Running $ADDONS tests on database $DB (log: $LOG)"
@@ -174,7 +175,7 @@ set +e
 "$PY" "$ODOO_PATH/odoo-bin" \
     --db_user="$DB_USER" -d "$DB" \
     --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT/odoo_addon" \
-    -i "$ADDONS,stock_delivery" --test-tags "${ODOO_TEST_TAGS:-$TEST_TAGS}" \
+    -i "$ADDONS,stock_delivery,stock_landed_costs" --test-tags "${ODOO_TEST_TAGS:-$TEST_TAGS}" \
     --without-demo=True \
     --stop-after-init --log-level=test --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --workers=0 --max-cron-threads=0 \
     >"$LOG" 2>&1
