@@ -213,3 +213,15 @@ def test_public_views_name_no_internal_id(client, api_key, certificate):
     assert unlocked.status_code == 200
     assert not INTERNAL_ID.search(_decoded(unlocked.body.decode("utf-8")))
     assert seen >= 5  # signed tokens were there to decode
+
+
+def test_every_page_template_drops_bidirectional_controls():
+    """The certificate page, the lookup page, the not-found page and the origin statement's
+    page all print through one renderer whose `finalize` drops them, in every language."""
+    from originlink_service.verification import i18n, pages
+
+    for lang in i18n.LANGUAGES:
+        env = pages._envs[lang]
+        assert env.finalize is pages._shown
+        html = env.from_string("<p>{{ name }}</p>").render(name="Co \u202eLIVE\u2066\x1b")
+        assert html == "<p>Co LIVE</p>"
