@@ -13,6 +13,7 @@ per operation (default 25), derandomized under CI.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+import storage_backend
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
@@ -59,8 +61,9 @@ class World:
 
     def __init__(self, data_dir: Path):
         verifier.clear_caches()
+        backend = storage_backend.current().settings(data_dir)  # SQLite, or DynamoDB on moto
         self.ctx = settings_module.configure(
-            settings_module.Settings(data_dir=data_dir, public_url="http://localhost")
+            dataclasses.replace(backend, public_url="http://localhost")
         )
         from chalice.test import Client
 
