@@ -6,9 +6,10 @@ becomes status, headers and bytes. The ASGI adapter (`asgi.py`, what `originlink
 and the WSGI adapter (`wsgi.py`, for any WSGI server) differ only in how they read and write.
 
 The path is checked here, before any routing: an encoded `/`, `?` or `#` (or a control
-character) in it would otherwise become a delimiter once decoded — `/v1/certificates/%3Flimit=1`
-would reach the list — so it is refused with 400 `invalid_path`, as the app's middleware
-refuses the same characters in a path parameter on Lambda (API Gateway decodes before us).
+character, or a `;`) in it would otherwise become a delimiter once decoded —
+`/v1/certificates/%3Flimit=1` would reach the list — so it is refused with 400 `invalid_path`,
+as the app's middleware refuses the same characters in a path parameter on Lambda (API
+Gateway decodes before us).
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def request_path(raw_path: bytes) -> str:
         path = unquote_to_bytes(raw_path).decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_path() from None
-    if any(ord(c) < 0x20 or c == "\x7f" for c in path):
+    # After decoding: no control character, and no ';' — Chalice's local router would cut the
+    # path there (`urlparse` takes it for the old "params" part): /v1/certificates/;x would
+    # reach the list.
+    if any(ord(c) < 0x20 or c in "\x7f;" for c in path):
         raise invalid_path()
     return path or "/"
 

@@ -156,12 +156,12 @@ def invalid_path() -> ApiProblem:
     return ApiProblem(
         400,
         "invalid_path",
-        "the path has an encoded '/', '?' or '#', a control character or bytes that are not "
-        "UTF-8; ids never contain them",
+        "the path has a ';', an encoded '/', '?' or '#', a control character or bytes that "
+        "are not UTF-8; ids never contain them",
     )
 
 
 def path_parameter_ok(value: str) -> bool:
-    """No '/', '?', '#' or control character in a decoded path parameter (what reaches the
-    app on Lambda, where API Gateway decodes the path)."""
-    return not any(c in "/?#\x7f" or ord(c) < 0x20 for c in value)
+    """No '/', '?', '#', ';' or control character in a decoded path parameter (what reaches
+    the app on Lambda, where API Gateway decodes the path)."""
+    return not any(c in "/?#;\x7f" or ord(c) < 0x20 for c in value)
