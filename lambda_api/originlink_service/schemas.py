@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from originlink.model import Certificate, Problem
-from originlink.model.types import text
+from originlink.model.types import Reference, text
 from originlink.statement import OriginStatement
 
 from .lifecycle import State
@@ -102,7 +102,7 @@ class OfficialCertificateRequest(_In):
         pattern=r"^[A-Z]{2}-[A-Z0-9]{2,16}$",
         description="a configured issuing body (GET /v1/customs/destinations), e.g. CN-GACC",
     )
-    number: str = Field(min_length=1, max_length=100, description="its certificate number")
+    number: Reference = Field(description="its certificate number (shown on the page)")
     lookup_url: str = Field(
         min_length=8, max_length=2000, description="its official lookup link (https)"
     )

@@ -149,6 +149,12 @@ def test_callbacks_about_anything_but_our_own_message_to_that_peer_are_not_found
         ({"type": "endorsed"}, "invalid_callback"),  # customs do not endorse
         ({"colour": "blue"}, "invalid_callback"),
         ({"at": "yesterday"}, "invalid_callback"),
+        # What a person reads (page, Odoo) is plain text: no control or bidirectional characters.
+        (
+            {"type": "rejected", "reasons": [{"code": "hs", "text": "HS \u202eedoc"}]},
+            "invalid_callback",
+        ),
+        ({"type": "query", "question": "Invoice?\x1b[2J"}, "invalid_callback"),
     ],
 )
 def test_malformed_callbacks_are_422_naming_the_field(client, sent, keys, change, code):

@@ -86,6 +86,7 @@ def test_the_exporter_records_the_official_certificate(
         ({"pdf_base64": "***"}, "pdf_base64"),
         ({"pdf_base64": base64.b64encode(PDF).decode(), "pdf_sha256": "0" * 64}, "pdf_sha256"),
         ({"number": "A\u0007B"}, "number"),
+        ({"number": "CCPIT-\u202e1000"}, "number"),  # shown on the page: plain text only
     ],
 )
 def test_what_cannot_be_recorded_is_a_422_naming_the_field(

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from originlink.credentials.certification import verify_endorsement
 from originlink.exchange import signature
 from originlink.exchange.fields import DIGEST_PATTERN, ID_PATTERN, JWS_PATTERN, TIME_PATTERN
+from originlink.model.types import text
 from originlink.states import (
     ACCEPTED,
     ACKNOWLEDGED,
@@ -79,9 +80,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# What customs write that a person reads (the page, Odoo): plain text, like every free-text
+# field (originlink.model.types.text).
+PlainText100, PlainText1000, PlainText2000 = text(100), text(1000), text(2000)
+
+
 class Reason(_Strict):
     code: str = Field(min_length=1, max_length=50)
-    text: str = Field(min_length=1, max_length=1000)
+    text: PlainText1000  # plain text (no control characters): shown on the page and in Odoo
 
 
 class CertificateRef(_Strict):
@@ -106,9 +112,9 @@ class Callback(_Strict):
     ]
     certificate: CertificateRef
     at: str = Field(pattern=TIME_PATTERN)
-    reference: str | None = Field(None, max_length=100)
+    reference: PlainText100 | None = None
     reasons: list[Reason] | None = Field(None, max_length=50)
-    question: str | None = Field(None, min_length=1, max_length=2000)
+    question: PlainText2000 | None = None
     endorsement: str | None = Field(None, pattern=JWS_PATTERN, max_length=20_000)
 
 
