@@ -7,7 +7,13 @@ process, `flock` on `<database>.writer` between processes — rather than on SQL
 handler: that one sleeps and polls (1, 2, 5 … 100 ms), so a writer that meets another waits
 for its next poll, not for the other to finish; under eight concurrent issuers that put a
 few requests a second 100 ms and more behind (bench/bench_tail.py, docs/reliability.md).
-A blocked `flock` wakes as soon as the lock is released."""
+A blocked `flock` wakes as soon as the lock is released.
+
+Checkpoints (copying the WAL into the database file, with its own fsync) are not left to the
+commit that happens to cross SQLite's threshold: that commit would pay tens to hundreds of
+milliseconds while every writer queues behind it. Connections have `wal_autocheckpoint=0`;
+every CHECKPOINT_EVERY commits a background thread runs a PASSIVE checkpoint, which neither
+waits for nor blocks readers and writers. (The last connection to close checkpoints too.)"""
 
 from __future__ import annotations
 
@@ -94,6 +100,8 @@ CREATE TABLE IF NOT EXISTS statement_products (
 # A statement's events share the `events` table with certificates' (ids never collide:
 # crt_… and ost_…), and its hash chain works the same.
 
+CHECKPOINT_EVERY = 100  # commits between background checkpoints
+
 # The finishing write of an outbox entry names the lease it holds.
 _LEASE_HELD = "id = ? AND json_extract(data, '$.lease_token') IS ?"
 
@@ -121,6 +129,9 @@ class SqliteStore:
             self._writer_thread_lock = threading.Lock()
             self._writer_fd = os.open(self.path + ".writer", os.O_RDWR | os.O_CREAT, 0o600)
             self._writer_pid = os.getpid()
+            self._commits = 0
+            self._checkpoint_wanted = threading.Event()
+            self._checkpointer = None
         with self._writer_thread_lock:
             fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
             try:
@@ -136,6 +147,7 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # _checkpoint_soon does it
             self._local.conn = conn
         return conn
 
@@ -159,7 +171,29 @@ class SqliteStore:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            self._checkpoint_soon()
         return result
+
+    def _checkpoint_soon(self) -> None:
+        """Wake this process's checkpoint thread (started on first use)."""
+        if self._checkpointer is None:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoints, name="sqlite-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+        self._checkpoint_wanted.set()
+
+    def _checkpoints(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        while True:
+            self._checkpoint_wanted.wait()
+            self._checkpoint_wanted.clear()
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass  # the next one will do; a failed checkpoint loses nothing
 
     # exporters and keys -------------------------------------------------------------------
     def create_exporter(self, exporter: Exporter) -> None:
