@@ -160,10 +160,11 @@ if [[ ! -x "$ORIGINLINK_CLI" ]]; then
         "the end-to-end test will be SKIPPED"
 fi
 # The addons installed and tested (rcep_eco_website: the shop and portal side, issue 13;
-# rcep_eco_mrp: origin from BOMs and supplier declarations, issue 12; its benchmark is tagged
+# rcep_eco_mrp: origin from BOMs and supplier declarations, issue 12, with its shop glue
+# rcep_eco_mrp_website; its benchmark is tagged
 # rcep_eco_mrp_bench, outside this run: bench/bench_odoo_mrp.py).
-ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website,rcep_eco_mrp"
-TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website,/rcep_eco_mrp"
+ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website,rcep_eco_mrp,rcep_eco_mrp_website"
+TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website,/rcep_eco_mrp,/rcep_eco_mrp_website"
 # stock_delivery is installed next to rcep_eco (not a dependency) so that the soft prefill of
 # the HS code from its `hs_code` field is tested for real; stock_landed_costs next to
 # rcep_eco_mrp, whose material values then include validated landed costs.
