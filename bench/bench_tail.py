@@ -114,13 +114,13 @@ def _wrk(base: str, script: str, duration: int, connections: int) -> dict:
         ).stdout
     finally:
         os.unlink(fh.name)
-    if "Requests/sec" not in out or not re.search(r"^\s*99%\s+\S+$", out, re.M):
+    if "Requests/sec" not in out or not re.search(r"^\s*99%\s+\S+\s*$", out, re.M):
         raise RuntimeError(f"wrk failed: {out[-1500:]}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": _ms(re.search(r"^\s*50%\s+(\S+)$", out, re.M).group(1)),
-        "p99_ms": _ms(re.search(r"^\s*99%\s+(\S+)$", out, re.M).group(1)),
+        "p50_ms": _ms(re.search(r"^\s*50%\s+(\S+)\s*$", out, re.M).group(1)),
+        "p99_ms": _ms(re.search(r"^\s*99%\s+(\S+)\s*$", out, re.M).group(1)),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
     }
 
