@@ -70,7 +70,7 @@ class ProductTemplate(models.Model):
     )
     # The core's assessment (computed as superuser so that users see the verdict, not the costs).
     rcep_assessment_json = fields.Text(
-        compute="_compute_rcep_assessment", store=True, groups=_MANAGER
+        string="Assessment (JSON)", compute="_compute_rcep_assessment", store=True, groups=_MANAGER
     )
     rcep_verdict = fields.Selection(
         VERDICTS,
@@ -98,7 +98,9 @@ class ProductTemplate(models.Model):
         store=True,
         groups=_MANAGER,
     )
-    rcep_reason_codes = fields.Char(compute="_compute_rcep_assessment", store=True)
+    rcep_reason_codes = fields.Char(
+        string="Reason Codes", compute="_compute_rcep_assessment", store=True
+    )
     rcep_reason_summary = fields.Text(string="Rules Applied", compute="_compute_rcep_labels")
     rcep_missing = fields.Char(
         string="Missing for e-CO", compute="_compute_rcep_readiness", store=True

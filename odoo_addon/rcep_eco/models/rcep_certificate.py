@@ -173,7 +173,10 @@ class RcepCertificate(models.Model):
         help="The company's e-CO environment when the certificate was sent.",
     )
     send_attempts = fields.Integer(copy=False, readonly=True)
-    status_pull_requested = fields.Boolean(copy=False, readonly=True, index=True)
+    status_pull_requested = fields.Boolean(
+        string="Status Pull Requested", copy=False, readonly=True, index=True
+    )
+    # (rcep_eco_website restates these fields; their labels are shared with its .po.)
     last_event_seq = fields.Integer(copy=False, readonly=True)
     next_retry_at = fields.Datetime(copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
@@ -242,7 +245,9 @@ class RcepCertificate(models.Model):
     official_pdf_id = fields.Many2one(
         "ir.attachment", string="Official PDF", copy=False, readonly=True
     )
-    can_record_official = fields.Boolean(compute="_compute_abilities")
+    can_record_official = fields.Boolean(
+        string="Official Certificate Can Be Recorded", compute="_compute_abilities"
+    )
     # Lifecycle links.
     replaces_id = fields.Many2one("rcep.certificate", copy=False, readonly=True)
     replace_reason = fields.Char(copy=False, tracking=True)
@@ -254,14 +259,20 @@ class RcepCertificate(models.Model):
     )
     certified_on = fields.Date(copy=False, readonly=True)
     # What the buttons may do, from the core's named state sets (never lists in the views).
-    can_send = fields.Boolean(compute="_compute_abilities")
-    can_refresh = fields.Boolean(compute="_compute_abilities")
-    can_withdraw = fields.Boolean(compute="_compute_abilities")
-    can_copy = fields.Boolean(compute="_compute_abilities")
-    can_cancel = fields.Boolean(compute="_compute_abilities")
+    can_send = fields.Boolean(string="Can Be Sent", compute="_compute_abilities")
+    can_refresh = fields.Boolean(string="Status Can Change", compute="_compute_abilities")
+    can_withdraw = fields.Boolean(
+        string="Can Be Cancelled or Replaced", compute="_compute_abilities"
+    )
+    can_copy = fields.Boolean(string="Can Have a Certified Copy", compute="_compute_abilities")
+    can_cancel = fields.Boolean(string="Can Be Cancelled", compute="_compute_abilities")
     # Search helpers (filters on the certificate list and the sales orders).
-    in_force = fields.Boolean(compute="_compute_abilities", search="_search_in_force")
-    needs_attention = fields.Boolean(compute="_compute_abilities", search="_search_needs_attention")
+    in_force = fields.Boolean(
+        string="In Force", compute="_compute_abilities", search="_search_in_force"
+    )
+    needs_attention = fields.Boolean(
+        string="Needs Attention", compute="_compute_abilities", search="_search_needs_attention"
+    )
 
     _service_id_unique = models.Constraint(
         "UNIQUE(company_id, service_id)",

@@ -43,7 +43,7 @@ class RcepCertificateLine(models.Model):
     packages_number = fields.Integer(string="Packages (Box 8)")
     packages_kind = fields.Char(string="Kind of Packages", default="cartons")
     hs_code = fields.Char(string="HS Code (Box 9)", required=True)
-    hs_edition = fields.Selection(HS_EDITIONS, required=True, default="HS2022")
+    hs_edition = fields.Selection(HS_EDITIONS, string="HS Edition", required=True, default="HS2022")
     origin_criterion = fields.Selection(CRITERIA, string="Origin Criterion (Box 10)", required=True)
     criterion_basis = fields.Selection(
         [("CTC", "CTC"), ("RVC", "RVC"), ("DMI", "DMI")],

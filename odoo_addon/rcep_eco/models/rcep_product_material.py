@@ -13,7 +13,7 @@ class RcepProductMaterial(models.Model):
 
     sequence = fields.Integer(default=10)
     product_tmpl_id = fields.Many2one(
-        "product.template", required=True, ondelete="cascade", index=True
+        "product.template", string="Product", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="product_tmpl_id.company_id", store=True)
     name = fields.Char(string="Material", required=True)

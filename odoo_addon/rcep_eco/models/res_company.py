@@ -34,7 +34,9 @@ class ResCompany(models.Model):
     rcep_connected_at = fields.Datetime(string="e-CO Connected On", readonly=True, copy=False)
     # The service's destinations and issuing bodies (GET /v1/customs/destinations), kept at
     # Connect and by the hourly status pull: how each importing Party receives certificates.
-    rcep_destinations_json = fields.Text(copy=False, readonly=True)
+    rcep_destinations_json = fields.Text(
+        string="e-CO Destinations (JSON)", copy=False, readonly=True
+    )
     rcep_environment = fields.Selection(
         [("sandbox", "Sandbox"), ("production", "Production")],
         string="e-CO Environment",

@@ -15,7 +15,9 @@ class SaleOrder(models.Model):
     rcep_certificate_ids = fields.One2many(
         "rcep.certificate", "sale_order_id", string="Certificates of Origin"
     )
-    rcep_certificate_count = fields.Integer(compute="_compute_rcep_certificate_count")
+    rcep_certificate_count = fields.Integer(
+        string="Number of Certificates of Origin", compute="_compute_rcep_certificate_count"
+    )
     rcep_certificate_state = fields.Selection(
         STATES,
         string="Certificate of Origin",

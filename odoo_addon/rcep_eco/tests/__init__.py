@@ -9,5 +9,6 @@ from . import (
     test_product,  # noqa: F401
     test_security,  # noqa: F401
     test_tours,  # noqa: F401
+    test_translations,  # noqa: F401
     test_webhook,  # noqa: F401
 )

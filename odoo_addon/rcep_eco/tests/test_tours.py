@@ -170,6 +170,17 @@ class TestClerkTours(RcepData, RealService, HttpCase):
         )
         self.assertEqual(cert.importing_country_id.code, "TH")
 
+    def test_chinese_clerk(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["rcep_eco"], ["zh_CN"], overwrite=True)
+        new_test_user(self.env, login="zh_clerk", groups=f"{CLERK},base.group_user", lang="zh_CN")
+        template = self.cabinet.product_tmpl_id
+        self.start_tour(
+            f"/odoo/action-sale.product_template_action/{template.id}",
+            "rcep_eco_tour_zh",
+            login="zh_clerk",
+        )
+
     def test_readiness_lists_goods_only(self):
         lamp = self.product("Tour lamp to classify", fob=20.0)
         self.env["product.product"].create({"name": "Tour documentation fee", "type": "service"})

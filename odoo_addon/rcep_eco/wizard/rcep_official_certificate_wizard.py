@@ -30,7 +30,7 @@ class RcepOfficialCertificateWizard(models.TransientModel):
         help="The issuing body's own page for this certificate (https).",
     )
     pdf = fields.Binary(string="Official PDF", required=True)
-    pdf_name = fields.Char()
+    pdf_name = fields.Char(string="PDF File Name")
 
     @api.model
     def _issuing_body_selection(self):

@@ -7,8 +7,12 @@ class StockPicking(models.Model):
     rcep_certificate_ids = fields.One2many(
         "rcep.certificate", "picking_id", string="Certificates of Origin"
     )
-    rcep_certificate_count = fields.Integer(compute="_compute_rcep_certificate_count")
-    rcep_can_certify = fields.Boolean(compute="_compute_rcep_can_certify")
+    rcep_certificate_count = fields.Integer(
+        string="Number of Certificates of Origin", compute="_compute_rcep_certificate_count"
+    )
+    rcep_can_certify = fields.Boolean(
+        string="Certificate of Origin Can Be Issued", compute="_compute_rcep_can_certify"
+    )
 
     @api.depends("rcep_certificate_ids")
     def _compute_rcep_certificate_count(self):

@@ -219,3 +219,14 @@ tours.add("rcep_eco_tour_readiness", {
         { trigger: ".o_data_row:contains(Tour lamp to classify) td[name='rcep_verdict']:contains(Originating)" },
     ],
 });
+
+/** A Chinese export clerk reads the product's origin in Chinese (translations of issue 11). */
+tours.add("rcep_eco_tour_zh", {
+    steps: () => [
+        { trigger: ".o_notebook_headers a[name='rcep_origin']:contains(RCEP 原产地)", run: "click" },
+        { trigger: ".o_form_label:contains(申报的原产地标准)" },
+        { trigger: ".o_field_widget[name='rcep_reason_summary']:contains(区域价值成分：满足)" },
+        { trigger: ".o_field_widget[name='rcep_rule_explained']:contains(品目改变 或 区域价值成分至少 40 %)" },
+        { trigger: ".o_field_widget[name='rcep_verdict']:contains(原产)" },
+    ],
+});
