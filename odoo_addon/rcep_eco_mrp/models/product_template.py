@@ -421,15 +421,17 @@ class ProductTemplate(models.Model):
     def action_rcep_assess_now(self):
         self.env["rcep.origin.assessment"].check_access("create")
         created = self._rcep_mrp_assess(self.env._("assessed by %s", self.env.user.name))
-        if not created:
-            self.env.user._bus_send(
-                "simple_notification",
-                {
-                    "type": "info",
-                    "message": self.env._("Nothing changed since the last assessment."),
-                },
-            )
-        return True
+        if created:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("Nothing changed since the last assessment."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_rcep_open_assessment(self):
         self.ensure_one()

@@ -328,8 +328,11 @@ class RcepSupplierDeclaration(models.Model):
         today = self._today()
         reminder = self.env.ref("rcep_eco_mrp.mail_template_declaration_reminder")
         received = self.search([("state", "=", "received")])
-        changed = received.filtered(lambda d: d._validity_on(today) != d.validity_seen)
-        for decl in changed:
+        counted = ("valid", "expiring")
+        changed = received.filtered(
+            lambda d: (d._validity_on(today) in counted) != (d.validity_seen in counted)
+        )
+        for decl in received.filtered(lambda d: d._validity_on(today) != d.validity_seen):
             decl.validity_seen = decl._validity_on(today)
         if changed:
             self.env["rcep.requalification"]._enqueue(

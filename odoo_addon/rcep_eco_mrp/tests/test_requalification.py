@@ -90,6 +90,10 @@ class TestRequalification(MrpOriginCase):
         self.run_jobs()
         self.assertEqual(self.current(), before)
         self.assertTrue(self.cabinet.rcep_checked_at >= before.assessed_at)
+        # The manager's button says so too, and stores nothing.
+        action = self.cabinet.action_rcep_assess_now()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(self.current(), before)
 
     def test_a_supplier_change_takes_the_other_suppliers_price_and_declaration(self):
         first = self.runner.seller_ids.filtered(lambda s: s.partner_id == self.hafele)

@@ -4,7 +4,7 @@ declarations — and qualified by the roll-up through the core engine, figure fo
 
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import MrpOriginCase
 
@@ -88,6 +88,10 @@ class TestWorkedExamples(MrpOriginCase):
         # Margin of safety: VNM 40 at RVC40 -> 40 / 0.6 = 66.67.
         self.assertAlmostEqual(record.break_even_fob, 66.67, places=2)
         self.assertAlmostEqual(record.vnm_headroom, 20.0, places=2)
+        # The product form opens with the BOM origin, the margin of safety and the history.
+        form = Form(cabinet)
+        self.assertEqual(form.rcep_assessment_state, "current")
+        self.assertEqual(len(form.rcep_assessment_ids), 1)
         # Evidence per BOM line, as the manager sees it on the BOM.
         bom = record.bom_id
         evidence = {line.product_id.name: line.rcep_evidence for line in bom.bom_line_ids}
