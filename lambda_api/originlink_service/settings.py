@@ -152,6 +152,28 @@ class Settings:
         return self.data_dir / "limits.sqlite3"
 
 
+class IssuingBodyKeys:
+    """id -> {id, name, lookup_url, jwks} of a configured issuing body, its keys inline or
+    fetched from its `jwks_url` (kept an hour by the customs configuration)."""
+
+    def __init__(self, customs):
+        self._customs = customs
+
+    def get(self, body_id: str) -> dict | None:
+        from urllib3.exceptions import HTTPError
+
+        from .customs.config import ConfigError
+
+        body = self._customs.issuing_body(body_id)
+        if body is None:
+            return None
+        try:
+            jwks = self._customs.jwks(body_id) if (body.jwks or body.jwks_url) else None
+        except (ConfigError, HTTPError):
+            jwks = None  # its keys cannot be read now: the endorsement is not verified
+        return {"id": body_id, "name": body.name, "lookup_url": None, "jwks": jwks}
+
+
 class Context:
     """Holds the settings and builds the store and key ring on first use."""
 
@@ -171,6 +193,7 @@ class Context:
         self._sandbox_keyring = sandbox_keyring
         self._customs = customs
         self._limiter = None
+        self._issuing_bodies = None
 
     @property
     def settings(self) -> Settings:
@@ -267,6 +290,18 @@ class Context:
 
                     self._customs = load(self.settings.customs_file)
         return self._customs
+
+    @property
+    def issuing_bodies(self):
+        """The configured issuing bodies as the verifier reads them (verification/verifier.py):
+        an endorsement on a page or in the JSON answer is checked against the body's own keys."""
+        if self._issuing_bodies is not None:
+            return self._issuing_bodies
+        return IssuingBodyKeys(self.customs)
+
+    @issuing_bodies.setter
+    def issuing_bodies(self, bodies) -> None:
+        self._issuing_bodies = bodies  # tests: id -> {id, name, lookup_url, jwks}
 
     def aws_client(self, service: str):
         """A boto3 client for `dynamodb`, `kms` or `sqs`, at the endpoint the settings name

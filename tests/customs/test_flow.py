@@ -53,6 +53,14 @@ def test_certificate_of_origin_is_endorsed_then_forwarded_then_accepted(
     assert final["customs"]["reference"].startswith("VN-")
     assert peer.count(cid, "CN-GACC/submit") == 1 and peer.count(cid, "VN/submit") == 1
 
+    # The public answer checks the endorsement against the body's published keys (its JWKS
+    # URL, here the simulator's), as `make run` wires it: verified, attributed to the body.
+    public = json.loads(client.http.get(created["links"]["verify"]).body)
+    legal = public["checks"]["legal"]
+    assert (legal["code"], legal["verified"]) == ("endorsed", True)
+    assert legal["by"]["id"] == "CN-GACC" and legal["by"]["name"].startswith("General Admin")
+    assert public["verdict"] != "not_valid"
+
 
 def test_an_unconfigured_destination_is_paper_parallel_and_says_so(
     ctx, peer, client, api_key, certificate
