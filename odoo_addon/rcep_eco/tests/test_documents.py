@@ -6,6 +6,7 @@ from pathlib import Path
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.pdf import PdfReader
 
+from ..models.rcep_certificate import REPORT
 from .common import RcepCase
 
 
@@ -59,19 +60,28 @@ class TestDocuments(RcepCase, HttpCase):
 
     def test_form_rcep_real_pdf(self):
         """The real PDF, rendered by wkhtmltopdf (Odoo renders HTML in test mode unless asked
-        with force_report_rendering). scripts/test_odoo.sh refuses to run without it."""
+        with force_report_rendering; scripts/test_odoo.sh refuses to run without it), stored
+        when the certificate is sent and never rendered again (issue 11.5)."""
         report = self.env["ir.actions.report"]
         self.assertEqual(
             report.get_wkhtmltopdf_state(),
             "ok",
             "wkhtmltopdf >= 0.12 is needed to render the Form RCEP PDF (apt install wkhtmltopdf)",
         )
+        triggers = self.env["ir.cron.trigger"].sudo()
+        cron = self.env.ref("rcep_eco.ir_cron_rcep_store_pdf")
+        before = triggers.search([("cron_id", "=", cron.id)])
         cert = self.issued_certificate()
-        pdf, kind = report.with_context(force_report_rendering=True)._render_qweb_pdf(
-            "rcep_eco.action_report_rcep_certificate", cert.ids
-        )
-        self.assertEqual(kind, "pdf")
+        # Sending asked the cron to render and keep it (a slow renderer never holds up an issue).
+        self.assertTrue(triggers.search([("cron_id", "=", cron.id)]) - before)
+        self.assertFalse(cert.pdf_attachment_id)
+        self.env["rcep.certificate"].with_context(force_report_rendering=True)._cron_store_pdfs()
+        stored = cert.pdf_attachment_id
+        self.assertEqual((stored.res_model, stored.res_id), ("rcep.certificate", cert.id))
+        self.assertEqual(stored.name, "RCEP-2026-000001.pdf")
+        pdf = stored.raw
         self.assertTrue(pdf.startswith(b"%PDF-"), pdf[:40])
+        self.assertEqual(stored.mimetype, "application/pdf")
         out = os.environ.get("RCEP_ECO_ARTIFACTS")
         if out:  # scripts/test_odoo.sh keeps it (and a PNG of page 1) for people to look at
             Path(out, "certificate.pdf").write_bytes(pdf)
@@ -105,6 +115,33 @@ class TestDocuments(RcepCase, HttpCase):
         # The QR is embedded as an image (square, as Odoo's barcode service draws it).
         self.assertTrue(
             any(w == h >= 100 for w, h in _images(reader)), f"no QR image in {_images(reader)}"
+        )
+        # The exporter moves: a new rendering would show the new street; the issued PDF does
+        # not. Every print, the order e-mail and the portal give the stored bytes.
+        self.company.street = "1 Pazhou Avenue"
+        printed, kind = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            REPORT, cert.ids
+        )
+        self.assertEqual((kind, printed), ("pdf", pdf))
+        self.assertEqual(cert._stored_pdf_content(), pdf)
+        mailed = cert.with_context(force_report_rendering=True)._render_pdf_attachment(
+            res_model="mail.compose.message"
+        )
+        self.assertEqual(mailed.raw, pdf)
+        self.order._portal_ensure_token()
+        response = self.url_open(
+            f"/my/orders/{self.order.id}/certificates/{cert.id}/pdf"
+            f"?access_token={self.order.access_token}"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertEqual(response.content, pdf)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", "rcep.certificate"), ("res_id", "=", cert.id)]
+            ),
+            1,
+            "rendered once, stored once",
         )
 
     def test_production_certificate_has_no_sandbox_mark(self):
