@@ -95,6 +95,7 @@ class TestDeliveryTour(RcepData, RealService, HttpCase):
             login="stock_clerk",
         )
         cert = picking.rcep_certificate_ids
+        self.assertEqual(len(cert), 1, "the pre-check created nothing")
         self.assertEqual(cert.state, "issued", cert.last_error)
         self.assertEqual(str(cert.departure_date), "2026-11-27")
         self.assertEqual(cert.line_ids.quantity, 40)
