@@ -177,12 +177,12 @@ class RcepCertificate(models.Model):
         string="Status Pull Requested", copy=False, readonly=True, index=True
     )
     # (rcep_eco_website restates these fields; their labels are shared with its .po.)
-    last_event_seq = fields.Integer(copy=False, readonly=True)
+    last_event_seq = fields.Integer(string="Last Service Event", copy=False, readonly=True)
     next_retry_at = fields.Datetime(copy=False, readonly=True)
     last_error = fields.Text(copy=False, readonly=True)
     precheck_result = fields.Text(string="Pre-check Result", copy=False, readonly=True)
-    service_id = fields.Char(string="Service Id", copy=False, readonly=True, index=True)
-    public_id = fields.Char(copy=False, readonly=True)
+    service_id = fields.Char(string="Service ID", copy=False, readonly=True, index=True)
+    public_id = fields.Char(string="Public ID", copy=False, readonly=True)
     access_code = fields.Char(copy=False, readonly=True)
     short_code = fields.Char(copy=False, readonly=True)
     digest = fields.Char(copy=False, readonly=True)
@@ -519,10 +519,17 @@ class RcepCertificate(models.Model):
     def _check_sendable(self, sending=True):
         problems = self._blocking_problems(sending=sending)
         if problems:
+            # One not saved yet (the dialog's, the bulk issue's) has no number of its own.
+            saved = isinstance(self.id, int)
+            name = (
+                self.name
+                if saved
+                else self.env._("The certificate for %s", self.sale_order_id.name)
+            )
             raise UserError(
                 self.env._(
                     "%(name)s cannot be sent yet:\n%(problems)s",
-                    name=self.name,
+                    name=name,
                     problems="\n".join(f"- {p}" for p in problems),
                 )
             )
@@ -725,14 +732,7 @@ class RcepCertificate(models.Model):
 
     def _action_bulk_send(self):
         """Send the selected drafts and failed ones; each refusal is named, the rest go on."""
-        sent, refused = self.browse(), []
-        for cert in self.filtered("can_send"):
-            try:
-                with self.env.cr.savepoint():
-                    cert.action_send()
-                    sent |= cert
-            except UserError as exc:
-                refused.append(exc.args[0])
+        sent, refused = self.filtered("can_send")._send_each()
         skipped = self.filtered(lambda c: not c.can_send)
         refused += [
             self.env._(
@@ -743,6 +743,19 @@ class RcepCertificate(models.Model):
         return self.env["sale.order"]._rcep_bulk_notification(
             self.env._("Certificates sent"), sent, refused
         )
+
+    def _send_each(self):
+        """Send these certificates one by one: (those sent, a sentence per refusal). No
+        savepoint around a send: `action_send` refuses before writing anything, and it commits
+        (no savepoint survives that)."""
+        sent, refused = self.browse(), []
+        for cert in self:
+            try:
+                cert.action_send()
+                sent |= cert
+            except UserError as exc:
+                refused.append(exc.args[0])
+        return sent, refused
 
     def _action_bulk_refresh(self):
         certificates = self.filtered("can_refresh")

@@ -12,7 +12,7 @@ class RcepWebhookMessage(models.Model):
     _log_access = False
 
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
-    message_id = fields.Char(required=True)
+    message_id = fields.Char(string="Message ID", required=True)
     received_at = fields.Datetime(required=True, default=fields.Datetime.now)
 
     _message_unique = models.Constraint(

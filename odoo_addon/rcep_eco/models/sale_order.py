@@ -118,15 +118,20 @@ class SaleOrder(models.Model):
         """Bulk, from the order list: one certificate per order for what is not certified
         yet, sent at once. Orders that cannot be certified are named with the reason; the
         others go on."""
-        issued, refused = self.env["rcep.certificate"], []
+        created, refused = self.env["rcep.certificate"], []
         for order in self:
             try:
                 with self.env.cr.savepoint():
                     wizard = self.env["rcep.certificate.wizard"].create({"sale_order_id": order.id})
-                    issued |= wizard._create_certificate(send=True)
+                    created |= wizard._create_certificate(send=False, sending=True)
             except UserError as exc:
                 refused.append(f"{order.name}: {exc.args[0]}")
-        return self._rcep_bulk_notification(self.env._("Certificates of origin"), issued, refused)
+        # Sent only once every certificate is made, outside any savepoint: sending commits
+        # (the Idempotency-Key must survive a crash), and no savepoint survives a commit.
+        sent, not_sent = created._send_each()
+        return self._rcep_bulk_notification(
+            self.env._("Certificates of origin"), sent, refused + not_sent
+        )
 
     def action_rcep_refresh_status(self):
         certificates = self.rcep_certificate_ids.filtered("can_refresh")
@@ -148,6 +153,7 @@ class SaleOrder(models.Model):
                 "message": "\n".join(lines) or self.env._("Nothing to do."),
                 "type": "warning" if refused or any(c.last_error for c in certificates) else "info",
                 "sticky": bool(refused),
+                "className": "text-prewrap",  # one line per certificate or refusal
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

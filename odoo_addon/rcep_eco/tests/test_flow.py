@@ -2,12 +2,17 @@
 follows Box 12's rule, goods not ready are refused (a manager may override, logged), the same
 goods are never certified twice, and what the certificate shows follows the order."""
 
+from contextlib import contextmanager
+from unittest.mock import ANY, patch
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import BaseCursor
 from odoo.tests import Form, new_test_user, tagged
 
+from ..models import rcep_certificate
 from ..models.sale_order import SaleOrder as RcepSaleOrder
-from .common import CLERK, MANAGER, RcepCase
+from .common import CLERK, MANAGER, RcepCase, created_exchange
 
 
 @tagged("post_install", "-at_install")
@@ -351,3 +356,87 @@ class TestOrderListState(RcepCase):
         search_arch = self.env["sale.order"].get_view(False, "search")["arch"]
         for name in ("rcep_to_certify", "rcep_attention", "rcep_in_force", "rcep_group_state"):
             self.assertIn(f'name="{name}"', search_arch)
+
+
+@tagged("post_install", "-at_install")
+class TestBulkActions(RcepCase):
+    """The order list's "Issue and Send" and the certificate list's "Send" and "Refresh
+    Status": each record handled on its own, every refusal named, the others go on."""
+
+    @contextmanager
+    def commits(self):
+        """Records, for every commit the addon makes, the savepoints opened around it
+        (a commit ends them all: releasing one afterwards fails in production, where tests
+        do not commit)."""
+        opened, at_commit = [], []
+        real_savepoint = BaseCursor.savepoint
+
+        def savepoint(cr, flush=True):
+            sp = real_savepoint(cr, flush)
+            opened.append(sp)
+            return sp
+
+        def commit(env):
+            at_commit.append([sp for sp in opened if not sp.closed])
+
+        with (
+            patch.object(BaseCursor, "savepoint", savepoint),
+            patch(f"{rcep_certificate.__name__}._commit_unless_testing", commit),
+        ):
+            yield at_commit
+
+    def not_ready_order(self):
+        lamp = self.env["product.product"].create({"name": "Unclassified lamp", "type": "consu"})
+        return self.confirmed_order(lamp, 3)
+
+    def test_issue_and_send_from_the_order_list(self):
+        refused = self.not_ready_order()
+        created = created_exchange(sandbox=True)
+        created["request"] = ANY  # built from today's order; its content is checked below
+        orders = self.order | refused
+        with self.service(created) as replay, self.commits() as commits:
+            result = orders.action_rcep_issue_and_send()
+        cert = self.order.rcep_certificate_ids
+        self.assertEqual(cert.state, "issued")
+        sent = replay.calls[0]["json"]
+        self.assertEqual(sent["number"], cert.name)
+        self.assertEqual(sent["importer"]["name"], "Saigon Home Living JSC")
+        self.assertEqual(sent["goods_items"][0]["quantity"]["value"], "40.000")
+        self.assertFalse(refused.rcep_certificate_ids, "nothing is created for a refused order")
+        message = result["params"]["message"]
+        self.assertIn(f"{cert.name} ({self.order.name}): Issued", message)
+        self.assertIn(f"{refused.name}: ", message)
+        self.assertIn("These lines cannot be certified yet:\n- Unclassified lamp: missing", message)
+        self.assertEqual(result["params"]["type"], "warning")
+        # The Idempotency-Key was committed before the request, and never inside a savepoint.
+        self.assertTrue(commits)
+        self.assertEqual([open_ for open_ in commits if open_], [])
+
+    def test_send_and_refresh_from_the_certificate_list(self):
+        issued = self.issued_certificate()  # RCEP-2026-000001
+        draft = self.create_certificate(
+            self.confirmed_order(self.cabinet, 40), name="RCEP-2026-000002"
+        )
+        created = created_exchange(sandbox=True)
+        created["request"] = ANY  # another order's; its number is checked below
+        created["response"]["id"] = "crt_bulk_send_2"
+        with self.service(created) as replay, self.commits() as commits:
+            result = (issued | draft)._action_bulk_send()
+        self.assertEqual(replay.calls[0]["json"]["number"], "RCEP-2026-000002")
+        self.assertEqual(draft.state, "issued")
+        self.assertEqual(draft.service_id, "crt_bulk_send_2")
+        message = result["params"]["message"]
+        self.assertIn(f"RCEP-2026-000002 ({draft.sale_order_id.name}): Issued", message)
+        self.assertIn("RCEP-2026-000001: already sent (Issued)", message)
+        self.assertEqual([open_ for open_ in commits if open_], [])
+        # Refresh: the recorded status is that of the first one (since replaced).
+        with self.service("status_replaced", "events_replaced"):
+            result = issued._action_bulk_refresh()
+        self.assertEqual(issued.state, "replaced")
+        self.assertEqual(
+            result["params"]["message"], f"RCEP-2026-000001 ({self.order.name}): Replaced"
+        )
+        # The order list's refresh asks only about certificates whose status may still change.
+        with self.service():
+            result = self.order.action_rcep_refresh_status()
+        self.assertEqual(result["params"]["message"], "Nothing to do.")

@@ -258,6 +258,39 @@ class TestWords(RcepCase):
         )
         field = self.env["product.template"]._fields["rcep_criteria_met_label"]
         self.assertEqual(field.string, "Criteria Met")
+        # Not met (30 % where 40 % is needed): words too, no code of the core's.
+        template = self.cabinet.product_tmpl_id
+        template.rcep_material_ids.filtered(lambda m: m.hs_code == "440799").value = 70.0
+        costs = ("rcep_cost_labour", "rcep_cost_overhead", "rcep_cost_profit", "rcep_cost_other")
+        template.write(dict.fromkeys(costs, 5.0))
+        self.assertFalse(tmpl.rcep_ready)
+        for text in (tmpl.rcep_reason_summary, tmpl.rcep_missing, tmpl.rcep_criteria_met_label):
+            self.assertNotRegex(text or "", r"\b([A-Z]+|[a-z]+)_[A-Za-z_]+\b")
+        self.assertIn("Regional value content: not met (Art 3.5", tmpl.rcep_reason_summary)
+        self.assertIn("claimed criterion Regional value content (RVC) not met", tmpl.rcep_missing)
+
+    def test_no_label_is_made_from_a_technical_name(self):
+        """Odoo labels a field without a string after its name ("Rcep Criteria Met", "Public
+        Id"), and a selection without words shows its codes: every field and choice the addons
+        add has words of its own."""
+        data = self.env["ir.model.data"].search(
+            [("module", "in", ["rcep_eco", "rcep_eco_stock"]), ("model", "=", "ir.model.fields")]
+        )
+        made = []
+        for field in self.env["ir.model.fields"].browse(data.mapped("res_id")):
+            label = field.field_description
+            # Odoo's label for a field without one: its name without _id(s), in title case.
+            auto = re.sub(r"_ids?$", "", field.name).replace("_", " ").title()
+            named_id = field.name.endswith("_id") and field.ttype != "many2one"
+            if re.search(r"\bRcep\b|\b(Id|Ids|Seq|Qty|Msg)\b", label) or (
+                named_id and label == auto
+            ):
+                made.append(f"{field.model}.{field.name}: {label}")
+            for choice in field.selection_ids:
+                if choice.name == choice.value and re.search(r"[a-z_]", choice.value):
+                    made.append(f"{field.model}.{field.name}: choice {choice.value}")
+        self.assertTrue(data)
+        self.assertEqual(made, [])
 
 
 @tagged("post_install", "-at_install")

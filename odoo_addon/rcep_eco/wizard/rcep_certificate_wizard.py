@@ -265,8 +265,12 @@ class RcepCertificateWizard(models.TransientModel):
             "view_mode": "form",
         }
 
-    def _create_certificate(self, send):
+    def _create_certificate(self, send, sending=None):
+        """The certificate these choices give, refused (nothing created) if Odoo would refuse
+        it; sent at once when `send`. `sending`: check it as for sending without sending it
+        now (bulk issue sends after creating them all)."""
         self.ensure_one()
+        sending = send if sending is None else sending
         order = self.sale_order_id
         if order.state != "sale":
             raise UserError(
@@ -284,7 +288,7 @@ class RcepCertificateWizard(models.TransientModel):
         draft = self.env["rcep.certificate"].new(vals)
         draft.line_ids._lock_order_lines()
         draft.name = self._next_number()
-        draft._check_sendable(sending=send)
+        draft._check_sendable(sending=sending)
         certificate = self.env["rcep.certificate"].create(vals)
         certificate.message_post(body=self.env._("Created from sales order %s.", order.name))
         override = certificate.sudo().readiness_override_reason

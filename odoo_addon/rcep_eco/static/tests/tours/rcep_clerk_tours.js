@@ -33,10 +33,13 @@ function search(text) {
     ];
 }
 
-/** Open a product from the Sales app's product list and fill its RCEP Origin tab. */
+// Each tour starts where its first step is (start_tour's URL, tests/test_tours.py): a page
+// load costs a second or two on the shared machine, so no tour loads a page only to leave it.
+const QUOTATIONS = "/odoo/action-sale.action_quotations_with_onboarding";
+
+/** From the Sales app's product list, open a product and fill its RCEP Origin tab. */
 function setOrigin(product, hsCode, criterionLabel, taken = ":not(:contains(HS code))") {
     return [
-        stepUtils.goToUrl("/odoo/action-sale.product_template_action"),
         { trigger: ".o_kanban_view, .o_list_view" },
         ...search(product),
         { trigger: `.o_kanban_record:contains(${product}), .o_data_row:contains(${product})`, run: "click" },
@@ -49,10 +52,9 @@ function setOrigin(product, hsCode, criterionLabel, taken = ":not(:contains(HS c
     ];
 }
 
-/** Quotations list → the customer's quotation → Confirm. */
+/** From the quotations list: the customer's quotation → Confirm. */
 function confirmQuotation(customer) {
     return [
-        stepUtils.goToUrl("/odoo/action-sale.action_quotations_with_onboarding"),
         { trigger: ".o_list_view" },
         ...search(customer),
         { trigger: `.o_data_row:contains(${customer}) td.o_data_cell`, run: "click" },
@@ -82,6 +84,7 @@ function clerkFlow(name, { product, hsCode, criterion, customer, fobShown, ruleW
             ...setOrigin(product, hsCode, criterion),
             { trigger: ".o_field_widget[name='rcep_ready'] input:checked", content: "ready for e-CO" },
             { trigger: `.o_field_widget[name='rcep_reason_summary']:contains(${ruleWords})`, content: "words, not codes" },
+            stepUtils.goToUrl(QUOTATIONS),
             ...confirmQuotation(customer),
             ...issueAndSend(),
             // No pre-check banner on an issued certificate.
@@ -228,5 +231,48 @@ tours.add("rcep_eco_tour_zh", {
         { trigger: ".o_field_widget[name='rcep_reason_summary']:contains(区域价值成分：满足)" },
         { trigger: ".o_field_widget[name='rcep_rule_explained']:contains(品目改变 或 区域价值成分至少 40 %)" },
         { trigger: ".o_field_widget[name='rcep_verdict']:contains(原产)" },
+    ],
+});
+
+/** Select every row of the list, then run an entry of its Actions menu. */
+function bulkAction(label) {
+    return [
+        { trigger: ".o_list_view thead .o_list_record_selector input", run: "click" },
+        { trigger: ".o_cp_action_menus button:has(.fa-cog)", run: "click" },
+        { trigger: `.o-dropdown--menu .o-dropdown-item:contains(${label})`, run: "click" },
+    ];
+}
+
+/** Bulk, from the order list and the certificate list: issue and send, send, refresh. */
+tours.add("rcep_eco_tour_bulk", {
+    steps: () => [
+        { trigger: ".o_list_view" },
+        ...search("Tour Bulk"),
+        { trigger: ".o_list_view:has(.o_data_row:contains(Tour Bulk Gamma)):not(:has(.o_data_row:contains(Saigon)))" },
+        ...bulkAction("Issue and Send Certificates of Origin"),
+        // Each order answered: issued, or refused with the reason; the others went on.
+        { trigger: ".o_notification:contains(The certificate for S):contains(cannot be sent yet)" },
+        { trigger: ".o_notification:contains(Tour Bulk Gamma cabinet is not ready for e-CO)" },
+        { trigger: ".o_notification:contains(Select at least one order line to certify)" },
+        { trigger: ".o_notification:contains(: Issued)" },
+        // The state is a badge column of the list, a filter and a group-by.
+        { trigger: ".o_data_row:contains(Tour Bulk Alpha) td[name='rcep_certificate_state'] .badge:contains(Issued)" },
+        { trigger: ".o_data_row:contains(Tour Bulk Gamma) td[name='rcep_certificate_state']:not(:has(.badge))" },
+        { trigger: ".o_searchview_dropdown_toggler", run: "click" },
+        { trigger: ".o_group_by_menu .o-dropdown-item:contains(Certificate of Origin)", run: "click" },
+        { trigger: ".o_group_name:contains(Issued):contains(2)" },
+        { trigger: ".o_group_name:contains(Draft):contains(1)" },
+        { trigger: ".o_filter_menu .o-dropdown-item:contains(Certificate of Origin: None Yet)", run: "click" },
+        // Only the order without a certificate is left (its group has no state: "(1)").
+        { trigger: ".o_list_view:not(:has(.o_group_name:contains(Issued))):not(:has(.o_group_name:contains(Draft))) .o_group_name:contains((1))" },
+        // The certificate list: send the draft (the issued ones are named as already sent),
+        // then refresh their status.
+        stepUtils.goToUrl("/odoo/action-rcep_eco.action_rcep_certificate"),
+        { trigger: ".o_list_view .o_data_row:contains(Tour Bulk Delta) td[name='state']:contains(Draft)" },
+        ...bulkAction("Send"),
+        { trigger: ".o_notification:contains(already sent (Issued))" },
+        { trigger: ".o_data_row:contains(Tour Bulk Delta) td[name='state'] .badge:contains(Issued)" },
+        ...bulkAction("Refresh Status"),
+        { trigger: ".o_notification:contains(Certificate status refreshed)" },
     ],
 });
