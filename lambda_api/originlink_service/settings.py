@@ -154,23 +154,26 @@ class Settings:
 
 class IssuingBodyKeys:
     """id -> {id, name, lookup_url, jwks} of a configured issuing body, its keys inline or
-    fetched from its `jwks_url` (kept an hour by the customs configuration)."""
+    fetched from its `jwks_url` (kept an hour by the customs configuration). `jwks` is None
+    while its keys cannot be read: the endorsement is then not checked (never "not valid")."""
 
     def __init__(self, customs):
         self._customs = customs
 
-    def get(self, body_id: str) -> dict | None:
-        from urllib3.exceptions import HTTPError
-
+    def get(self, body_id: str, *, refresh: bool = False) -> dict | None:
         from .customs.config import ConfigError
 
         body = self._customs.issuing_body(body_id)
         if body is None:
             return None
         try:
-            jwks = self._customs.jwks(body_id) if (body.jwks or body.jwks_url) else None
-        except (ConfigError, HTTPError):
-            jwks = None  # its keys cannot be read now: the endorsement is not verified
+            jwks = (
+                self._customs.jwks(body_id, refresh=refresh)
+                if (body.jwks or body.jwks_url)
+                else None
+            )
+        except ConfigError:
+            jwks = None
         return {"id": body_id, "name": body.name, "lookup_url": None, "jwks": jwks}
 
 

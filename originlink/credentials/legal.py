@@ -17,6 +17,7 @@ Declaration of Origin, to the approved exporter who makes it (Art 3.16.1(b)).
 | `not_certified` | no | no issuing body has certified it (a draft, or not yet endorsed) |
 | `refused` | no | the issuing body refused to certify it (signed by that body) |
 | `endorsement_invalid` | no | an endorsement is attached but does not check |
+| `endorsement_unchecked` | no | an endorsement is attached; the body's keys cannot be read now |
 | `sandbox` | no | a sandbox certificate: never a certificate of origin |
 """
 
@@ -76,11 +77,13 @@ def legal_certification(
     if kind in {"endorsed", "refused"}:
         jwks = (issuing_body or {}).get("jwks")
         if not isinstance(jwks, dict):
+            # Not checked is not "not valid": the body's keys are unknown to this service or
+            # cannot be fetched right now, which says nothing against the endorsement.
             return {
-                "code": "endorsement_invalid",
+                "code": "endorsement_unchecked",
                 "verified": False,
                 "by": by,
-                "reason": "unknown_issuing_body",
+                "reason": "unknown_issuing_body" if issuing_body is None else "keys_unavailable",
             }
         check = verify_endorsement(
             str(cert.get("jws", "")), jwks=jwks, digest=digest, number=number
@@ -129,6 +132,8 @@ def headline(*, integrity_ok: bool, status_ok: bool, legal: dict) -> str:
     - `declared_valid`: intact and valid; a Declaration of Origin by the exporter or producer
       (Art 3.16.1(c)), which no issuing body or authorisation stands behind,
     - `not_certified`: intact and valid data, but no issuing body has certified it,
+    - `endorsement_unchecked`: intact and valid data; the issuing body's endorsement could not
+      be checked now (its keys unreadable) — neither green nor "not valid",
     - `sandbox`: never a certificate of origin,
     - `not_valid`: altered, cancelled, replaced, expired, rejected, refused or the attached
       endorsement does not check.
@@ -141,4 +146,6 @@ def headline(*, integrity_ok: bool, status_ok: bool, legal: dict) -> str:
         return "certified_valid"
     if legal["code"] == "exporter_or_producer":
         return "declared_valid"
+    if legal["code"] == "endorsement_unchecked":
+        return "endorsement_unchecked"
     return "recorded_valid" if legal["code"] == "recorded" else "not_certified"

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from urllib3.exceptions import HTTPError
 
 from originlink.exchange.fields import FORMATS
 from originlink.exchange.signature import MIN_SECRET_LENGTH
@@ -189,6 +190,7 @@ class Configured:
         self.source = source
         self._lock = threading.Lock()
         self._jwks: dict[str, tuple[float, dict]] = {}
+        self._jwks_failed: dict[str, float] = {}  # body id -> when its keys last failed to come
 
     @property
     def forwarder(self) -> Forwarder:
@@ -221,7 +223,10 @@ class Configured:
 
     def jwks(self, body_id: str, *, refresh: bool = False) -> dict:
         """An issuing body's published keys: inline, or fetched from `jwks_url` and kept for
-        an hour (`refresh`: fetch again now, at most once a minute — a new key of theirs)."""
+        an hour (`refresh`: fetch again now, at most once a minute — a new key of theirs).
+        When the fetch fails, keys fetched before are still used (their signatures do not
+        stop holding because the URL is down); without any, a failure is remembered for a
+        minute, so pages do not each wait on a dead URL."""
         body = self.config.issuing_bodies.get(body_id)
         if body is None:
             raise ConfigError(f"{body_id}: not a configured issuing body")
@@ -233,10 +238,22 @@ class Configured:
             fresh = keys is not None and now - fetched_at < 3600
             if fresh and not (refresh and now - fetched_at > 60):
                 return keys
-        keys = _fetch_jwks(body.jwks_url)
+            if now - self._jwks_failed.get(body_id, -3600.0) < 60:
+                if keys is not None:
+                    return keys
+                raise ConfigError(f"{body.jwks_url}: its keys could not be read a moment ago")
+        try:
+            fetched = _fetch_jwks(body.jwks_url)
+        except (ConfigError, HTTPError) as exc:
+            with self._lock:
+                self._jwks_failed[body_id] = now
+            if keys is not None:
+                return keys
+            raise ConfigError(f"{body.jwks_url}: its keys could not be read ({exc})") from exc
         with self._lock:
-            self._jwks[body_id] = (now, keys)
-        return keys
+            self._jwks[body_id] = (now, fetched)
+            self._jwks_failed.pop(body_id, None)
+        return fetched
 
     @cached_property
     def summary(self) -> dict:

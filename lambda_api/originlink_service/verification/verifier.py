@@ -99,6 +99,9 @@ def lookup_number_invoice(ctx, number: str, invoice: str) -> list:
 # A result that could not verify the signature's key is kept this long only: the key may be a
 # new one (a rotation by another worker) that the next request finds.
 UNKNOWN_KEY_TTL = 1.0
+# An answer whose endorsement could not be checked (the issuing body's keys unreadable) is
+# kept a minute, not the day: the customs configuration retries their keys each minute.
+UNCHECKED_ENDORSEMENT_TTL = 60.0
 
 
 class Result:
@@ -132,7 +135,13 @@ class Result:
         self.pages: dict = {}  # rendered HTML per language (routes.py fills it)
         self.views: dict = {}  # view -> (body, json) of the access-code and owner's answers
         unknown = body["checks"]["integrity"]["code"] == "unknown_key"
-        self.expires = time.monotonic() + UNKNOWN_KEY_TTL if unknown else None
+        unchecked = body["checks"].get("legal", {}).get("code") == "endorsement_unchecked"
+        if unknown:
+            self.expires = time.monotonic() + UNKNOWN_KEY_TTL
+        elif unchecked:  # the issuing body's keys may be readable again in a minute
+            self.expires = time.monotonic() + UNCHECKED_ENDORSEMENT_TTL
+        else:
+            self.expires = None
         self.issued = None  # the rebuilt SD-JWT issuance (views present subsets of it)
 
     def fresh(self) -> bool:
@@ -145,16 +154,24 @@ def _replacement(ctx, record):
     return ctx.store.get_certificate(record.exporter_id, record.replaced_by)
 
 
-def issuing_body(ctx, body_id: str | None) -> dict | None:
+def issuing_body(ctx, body_id: str | None, *, refresh: bool = False) -> dict | None:
     """The issuing body's configuration (id, name, lookup_url, jwks) from the service's
-    destinations configuration (`ctx.issuing_bodies`: id -> dict), or None."""
+    destinations configuration (`ctx.issuing_bodies`: id -> dict), or None. `refresh`: its
+    keys fetched again (a key it published since they were last fetched)."""
     if not body_id:
         return None
+    from ..settings import IssuingBodyKeys
+
     bodies = getattr(ctx, "issuing_bodies", None)
     if callable(bodies):
         bodies = bodies()
     try:
-        found = bodies.get(body_id) if bodies is not None else None
+        if bodies is None:
+            found = None
+        elif refresh and isinstance(bodies, IssuingBodyKeys):
+            found = bodies.get(body_id, refresh=True)
+        else:
+            found = bodies.get(body_id)
     except AttributeError:
         return None
     if found is not None and not isinstance(found, dict):
@@ -167,15 +184,22 @@ def legal(ctx, record, certificate: dict) -> dict:
 
     certification = getattr(record, "certification", None)
     body_id = certification.get("issuing_body") if isinstance(certification, dict) else None
-    statement = legal_certification(
-        certificate.get("document_type"),
-        certification,
-        issuing_body=issuing_body(ctx, body_id if isinstance(body_id, str) else None),
-        digest=record.digest,
-        number=record.number,
-        approved_exporter_code=certificate.get("approved_exporter_code"),
-        sandbox=bool(record.sandbox),
-    )
+    body_id = body_id if isinstance(body_id, str) else None
+
+    def statement_with(body):
+        return legal_certification(
+            certificate.get("document_type"),
+            certification,
+            issuing_body=body,
+            digest=record.digest,
+            number=record.number,
+            approved_exporter_code=certificate.get("approved_exporter_code"),
+            sandbox=bool(record.sandbox),
+        )
+
+    statement = statement_with(issuing_body(ctx, body_id))
+    if statement.get("reason") == "unknown_key":  # signed with a key newer than those held
+        statement = statement_with(issuing_body(ctx, body_id, refresh=True))
     # The issuing body's own signed answer travels with the statement, so a saved answer can be
     # checked offline against that body's published keys (`originlink verify --issuer-jwks`).
     if statement["code"] in {"endorsed", "refused", "endorsement_invalid"}:

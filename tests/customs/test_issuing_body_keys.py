@@ -1,0 +1,103 @@
+"""An endorsement is checked against the issuing body's published keys (its `jwks_url`). When
+those keys cannot be read, the endorsement is not checked — said so, never "not valid" — and
+the answer is not kept for the day; keys read before keep serving while the URL is down."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from originlink_service import outbox
+from originlink_service.customs import config as customs_config
+from originlink_service.verification import verifier
+
+from .conftest import create
+
+
+@pytest.fixture
+def endorsed(ctx, peer, client, api_key, certificate):
+    created = create(client, api_key, certificate, "keys-1")
+    assert outbox.drain_once(ctx) == 1  # to the issuing body
+    assert peer.sim.wait_idle()  # its endorsement came back
+    return created
+
+
+@pytest.fixture
+def fetches(monkeypatch):
+    """Count the fetches of the body's keys; `down[0] = True` makes its URL fail."""
+    real, calls, down = customs_config._fetch_jwks, [], [False]
+
+    def fetch(url):
+        calls.append(url)
+        if down[0]:
+            raise customs_config.ConfigError(f"{url}: answered 503")
+        return real(url)
+
+    monkeypatch.setattr(customs_config, "_fetch_jwks", fetch)
+    return calls, down
+
+
+def public(client, created) -> dict:
+    return json.loads(client.http.get(created["links"]["verify"]).body)
+
+
+def test_unreadable_keys_leave_the_endorsement_unchecked_not_invalid(
+    ctx, client, endorsed, fetches, monkeypatch
+):
+    calls, down = fetches
+    down[0] = True
+    verifier.clear_caches()
+    ctx._customs = customs_config.load(ctx.customs.source)  # nothing fetched yet
+    answer = public(client, endorsed)
+    legal = answer["checks"]["legal"]
+    assert (legal["code"], legal["verified"], legal["reason"]) == (
+        "endorsement_unchecked",
+        False,
+        "keys_unavailable",
+    )
+    assert answer["verdict"] == "endorsement_unchecked"
+    page = client.http.get(endorsed["links"]["page"] + "?lang=en").body.decode()
+    assert "cannot be checked right now" in page and "Not valid" not in page
+    assert len(calls) == 1
+
+    # Within the minute neither the answer nor the failed fetch is tried again...
+    public(client, endorsed)
+    assert len(calls) == 1
+    # ...after it (the answer's minute and the fetch's minute both gone), the keys are read
+    # and the endorsement verifies.
+    down[0] = False
+    ctx.customs._jwks_failed = {k: v - 61 for k, v in ctx.customs._jwks_failed.items()}
+    for result in list(verifier._results._data.values()):
+        result.expires -= verifier.UNCHECKED_ENDORSEMENT_TTL + 1
+    legal = public(client, endorsed)["checks"]["legal"]
+    assert (legal["code"], legal["verified"]) == ("endorsed", True)
+    assert len(calls) == 2
+
+
+def test_keys_read_before_serve_while_the_url_is_down(ctx, client, endorsed, fetches):
+    calls, down = fetches
+    verifier.clear_caches()
+    assert public(client, endorsed)["checks"]["legal"]["code"] == "endorsed"
+    # An hour later the keys are due again, and their URL is down: the keys held still hold.
+    down[0] = True
+    ctx.customs._jwks = {k: (t - 3601, keys) for k, (t, keys) in ctx.customs._jwks.items()}
+    verifier.clear_caches()
+    legal = public(client, endorsed)["checks"]["legal"]
+    assert (legal["code"], legal["verified"]) == ("endorsed", True)
+    assert calls and len(calls) >= 1
+
+
+def test_an_unknown_issuing_body_is_unchecked_too():
+    from originlink.credentials.legal import headline, legal_certification
+
+    legal = legal_certification(
+        "certificate_of_origin",
+        {"kind": "endorsed", "issuing_body": "XX-GONE", "jws": "a.b.c"},
+        issuing_body=None,
+        digest="sha256:" + "00" * 32,
+        number="N-1",
+    )
+    assert (legal["code"], legal["reason"]) == ("endorsement_unchecked", "unknown_issuing_body")
+    assert headline(integrity_ok=True, status_ok=True, legal=legal) == "endorsement_unchecked"
+    assert headline(integrity_ok=True, status_ok=False, legal=legal) == "not_valid"
