@@ -3,6 +3,8 @@ against the real OriginLink service: one tour per criterion family and one per e
 that issue 11 found. Each test prepares what an RCEP manager would have (costs, materials) and
 checks the database after the tour."""
 
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -74,9 +76,21 @@ class TestClerkTours(RcepData, RealService, HttpCase):
     def clerk_flow(self, tour, product, customer_name):
         customer = self.customer(customer_name)
         order = self.quotation(product, customer)
-        self.start_tour(PRODUCTS, tour, login="clerk")
+        # What the web client asks the server to print (Odoo renders HTML in test mode; the
+        # real PDF is test_documents'). start_tour returns once every request is answered.
+        printed = []
+        reports = self.registry["ir.actions.report"]
+        render = reports._render_qweb_pdf
+
+        def recording(report, report_ref, res_ids=None, data=None):
+            printed.append((report._get_report(report_ref).report_name, list(res_ids or ())))
+            return render(report, report_ref, res_ids=res_ids, data=data)
+
+        with patch.object(reports, "_render_qweb_pdf", recording):
+            self.start_tour(PRODUCTS, tour, login="clerk")
         certificate = order.rcep_certificate_ids
         self.assertEqual(certificate.state, "issued", certificate.last_error)
+        self.assertIn(("rcep_eco.report_rcep_certificate", certificate.ids), printed)
         self.assertTrue(certificate.verify_url.startswith(self.service_url.upper()))
         self.assertEqual(order.rcep_certificate_state, "issued")
         return order, certificate

@@ -78,6 +78,33 @@ function issueAndSend({ precheck = "Pre-check passed" } = {}) {
     ];
 }
 
+/**
+ * Click a report of the open Print menu and wait until the browser has downloaded it (the
+ * web client's own download, watched, not replaced; tests/test_tours.py checks what the
+ * server rendered).
+ */
+function printed(report) {
+    return [
+        {
+            trigger: `.o-dropdown--menu .o-dropdown-item:contains(${report})`,
+            async run({ click }) {
+                const { download } = odoo.loader.modules.get("@web/core/network/download");
+                const original = download._download;
+                download._download = async (options) => {
+                    try {
+                        return await original(options);
+                    } finally {
+                        download._download = original;
+                        document.body.classList.add("o_rcep_downloaded");
+                    }
+                };
+                await click();
+            },
+        },
+        { trigger: "body.o_rcep_downloaded", content: `${report} downloaded` },
+    ];
+}
+
 function clerkFlow(name, { product, hsCode, criterion, customer, fobShown, ruleWords }) {
     tours.add(name, {
         steps: () => [
@@ -93,7 +120,7 @@ function clerkFlow(name, { product, hsCode, criterion, customer, fobShown, ruleW
             { trigger: `.o_field_widget[name='line_ids'] .o_data_row td[name='fob_shown'] input${fobShown ? ":checked" : ":not(:checked)"}` },
             // Print the Form RCEP (the stored PDF once the service issued it).
             { trigger: ".o_cp_action_menus button:has(.fa-cog)", run: "click" },
-            { trigger: ".o-dropdown--menu .o-dropdown-item:contains(Form RCEP)", run: "click" },
+            ...printed("Form RCEP"),
             { trigger: ".o_form_view:not(:has(.o_error_dialog))" },
         ],
     });
