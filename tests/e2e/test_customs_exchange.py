@@ -44,6 +44,13 @@ def test_issued_endorsed_forwarded_accepted(stack, exporter):
     # The public verification sees the outcome too.
     verified = requests.get(stack.base + final["links"]["verify"], timeout=10).json()
     assert verified["checks"]["status"]["ok"] is True
+    # ... and checks the endorsement against the issuing body's keys as the service's customs
+    # configuration publishes them (here: fetched from the simulator's JWKS).
+    legal = verified["checks"]["legal"]
+    assert (legal["code"], legal["verified"], legal["by"]["id"]) == ("endorsed", True, "CN-GACC")
+    # (named as the simulator it is: a demo's endorsement never reads as the real GACC's)
+    assert legal["by"]["name"].startswith("Simulated China customs")
+    assert verified["verdict"] == "certified_valid"
 
 
 def test_a_cancellation_flows_the_same_way(stack, exporter):
@@ -62,6 +69,11 @@ def test_a_cancellation_flows_the_same_way(stack, exporter):
     exporter.wait_for(created["id"], event="customs_cancellation_received")
     stats = requests.get(stack.simulator + "/control/stats", timeout=10).json()
     assert stats["certificates"][created["id"]]["VN/cancel"] == 1
+    # The public check still says when and why it was cancelled (not the customs' receipt).
+    status = requests.get(stack.base + created["links"]["verify"], timeout=10).json()["checks"][
+        "status"
+    ]
+    assert (status["code"], status["reason"]) == ("cancelled", "order withdrawn")
 
 
 def test_a_rejection_comes_back_with_its_reasons(stack, exporter):

@@ -204,7 +204,15 @@ def legacy_integrity(record, jwks: dict) -> bool:
 
 
 def _last_event(events, state: str):
-    return next((e for e in reversed(events) if e.state == state), None)
+    """The event that brought the certificate into `state` (its date, reason). Events that
+    change no state (a customs receipt of the cancellation, ...) keep the state but carry none
+    of that."""
+    entered, previous = None, None
+    for event in events:
+        if event.state == state and previous != state:
+            entered = event
+        previous = event.state
+    return entered
 
 
 def customs_channel(record) -> dict | None:
