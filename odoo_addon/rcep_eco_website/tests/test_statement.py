@@ -13,7 +13,8 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import MANAGER, USER, ShopData, free_port
 
-CALL_SITE = "odoo.addons.rcep_eco_website.tools.statement_connector.requests.request"
+# Every call goes through rcep_eco's connector class (StatementConnector subclasses it).
+CALL_SITE = "odoo.addons.rcep_eco.tools.originlink_connector.requests.request"
 COST_WORDS = ("SECRET-SUPPLIER", "SUPDECL-SECRET", "sawn oak", "35.0", "rcep_cost", "materials")
 
 
