@@ -10,11 +10,14 @@
 # constraints and prove nothing pinned moved -> PostgreSQL up -> wkhtmltopdf present (the real
 # PDF is tested) -> fresh database -> install the addons with their --test-tags -> parse
 # Odoo's test summary -> drop the database. Leaves test-artifacts/odoo/certificate.pdf (+ PNG).
+# Before the database: the addons built as `odoo-addon-*` wheels and installed by name into a
+# throwaway environment that sees this one (scripts/test_odoo_wheels.sh; cached in build/).
 # Environment: ODOO_PATH, ODOO_PYTHON (interpreter for the venv, default python3),
 # ODOO_DB_USER (PostgreSQL role, default: the current OS user), KEEP_DB=1 (keep the database),
 # ORIGINLINK_CLI (the service CLI used by the end-to-end test; default .venv/bin/originlink),
 # ODOO_VENV (where to build the Odoo venv; default .venv-odoo), ODOO_TEST_TAGS (narrow the run
-# while iterating, e.g. /rcep_eco:TestClerkTours; default: every test of the addons).
+# while iterating, e.g. /rcep_eco:TestClerkTours; default: every test of the addons),
+# ODOO_WHEELS=1 (check the wheels in a narrowed run too).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -112,6 +115,14 @@ if [[ ! -f "$CORE_STAMP" || "$(cat "$CORE_STAMP")" != "$CORE_KEY" ]]; then
 else
     echo "Reusing $VENV (requirements unchanged)"
     "$PY" -m pip check >/dev/null
+fi
+
+# --- 2b. the addons as pip installs them: wheels built with whool, installed by name next to
+# Odoo's pins with the core from its own local wheel (scripts/test_odoo_wheels.sh). A narrowed
+# run (ODOO_TEST_TAGS) leaves it out unless ODOO_WHEELS=1.
+if [[ -z "${ODOO_TEST_TAGS:-}" || "${ODOO_WHEELS:-}" == 1 ]]; then
+    "$ROOT/scripts/test_odoo_wheels.sh" "$ODOO_PATH" "$VENV" "$CONSTRAINTS" ||
+        exit 1 # (it said why in one line)
 fi
 
 # --- 3. PostgreSQL ---------------------------------------------------------------------------
