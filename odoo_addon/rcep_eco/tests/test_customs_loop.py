@@ -151,9 +151,10 @@ class TestCustomsLoop(RcepData, RealService, HttpCase):
         self.assertEqual(self.order.rcep_certificate_state, "accepted")
 
         # The printed link (its access code in the fragment) opens the full certificate. Each
-        # statement is attributed to whoever makes it: the endorsement to China's customs
-        # (the issuing body, verified against its keys), the acceptance to Viet Nam's.
-        gacc = "General Administration of Customs of the People's Republic of China"
+        # statement is attributed to whoever makes it: the endorsement to the issuing body
+        # (verified against its keys; here the simulator playing China's customs, and named
+        # as such: never as the real GACC), the acceptance to Viet Nam's customs.
+        body = "Simulated China customs (OriginLink's customs simulator, not GACC)"
         # (Upper case: the QR code's alphanumeric mode; the service answers it as it is.)
         self.assertTrue(cert.verify_url.lower().startswith(self.service_url), cert.verify_url)
         self.check_page_in_chromium(
@@ -162,7 +163,7 @@ class TestCustomsLoop(RcepData, RealService, HttpCase):
             expected={
                 "#verdict": ["@data-verdict=certified_valid", "Certified and valid", cert.name],
                 "#check-legal": ["@data-code=endorsed"],
-                "#legal-statement": [f"Endorsed electronically by {gacc}", "!Vietnam"],
+                "#legal-statement": [f"Endorsed electronically by {body}", "!Vietnam"],
                 "#check-status": ["@data-code=valid", "Status: Valid"],
                 "#customs-state": ["@data-code=accepted", "Accepted by the destination customs"],
                 "#customs-channel": [
