@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from urllib3.exceptions import HTTPError
 
 from originlink.exchange.fields import FORMATS
 from originlink.exchange.signature import MIN_SECRET_LENGTH
@@ -242,6 +241,8 @@ class Configured:
                 if keys is not None:
                     return keys
                 raise ConfigError(f"{body.jwks_url}: its keys could not be read a moment ago")
+        from urllib3.exceptions import HTTPError  # (the Lambda bundle takes it from boto3's)
+
         try:
             fetched = _fetch_jwks(body.jwks_url)
         except (ConfigError, HTTPError) as exc:
