@@ -95,6 +95,19 @@ def allowed_criteria(rule: Rule) -> set[str]:
     return {"WO", "PE"} | {code for code, need in _NEEDS.items() if kinds & set(need)}
 
 
+def preload() -> None:
+    """Read the shipped tables — the PSR schedule, the HS nomenclatures and their correlation —
+    now, not in the first request that needs them (about 200 ms on the development machine).
+    A long-running server calls this as a worker starts; Lambda does not (its cold start is
+    the import alone)."""
+    from originlink.rules import psr
+
+    psr.PsrTable.shipped()
+    for edition in hs.EDITIONS:
+        hs.table(edition)
+    hs.correlation()
+
+
 def classify_certificate(
     cert: Certificate, *, today: date, table: PsrTable | None = None
 ) -> Classification:

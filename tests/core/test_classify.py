@@ -418,3 +418,21 @@ def test_unreadable_psr_directory_is_exit_2_not_a_traceback(tmp_path, capsys):
     doc = _write(tmp_path, load_example("certificate.json"))
     assert main(["classify", doc, "--today", "2026-11-25", "--psr-dir", str(tmp_path)]) == 2
     assert "imported.csv" in json.loads(capsys.readouterr().err)["message"]
+
+
+def test_preload_reads_the_shipped_tables_once():
+    """What a server worker calls at start, so that no request pays for reading them."""
+    from originlink import hs
+    from originlink.classify import preload
+    from originlink.rules import psr
+
+    hs.table.cache_clear()
+    hs.correlation.cache_clear()
+    psr._shipped_index.cache_clear()
+    preload()
+    assert hs.table.cache_info().currsize == len(hs.EDITIONS)
+    assert hs.correlation.cache_info().currsize == 1
+    assert psr._shipped_index.cache_info().currsize == 1
+    misses = psr._shipped_index.cache_info().misses
+    psr.PsrTable.shipped().lookup("RCEP", "HS2012", "940360")
+    assert psr._shipped_index.cache_info().misses == misses  # served from what was read
