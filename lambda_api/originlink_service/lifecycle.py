@@ -87,6 +87,12 @@ def advance(
     state = record.state if new_state is None else new_state
     if new_state is not None and not can_become(record.state, new_state):
         raise TransitionNotAllowed(record.state, new_state)
+    return chain_step(record, type_, state, actor=actor, detail=detail)
+
+
+def chain_step(record, type_: str, state: str, *, actor: str, detail: dict | None = None):
+    """A copy of the record (a certificate's or a statement's) in `state`, one version on, and
+    the event that says so, chained to the record's last one."""
     event = make_event(
         record.id,
         record.version + 1,
@@ -96,7 +102,7 @@ def advance(
         prev_hash=record.last_event_hash,
         detail=detail,
     )
-    updated = CertificateRecord(**record.to_dict())
+    updated = type(record)(**record.to_dict())
     updated.state, updated.version = state, event.seq
     updated.last_event_hash, updated.updated_at = event.hash, event.at
     return updated, event

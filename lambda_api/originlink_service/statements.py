@@ -178,19 +178,7 @@ def _new_record(
 def advance(record: StatementRecord, type_: str, state: str, *, actor: str, detail: dict):
     """The record after one more event and that event, chained to its last one; the caller
     commits both with `expected_version=record.version`."""
-    event = lifecycle.make_event(
-        record.id,
-        record.version + 1,
-        type_,
-        state,
-        actor=actor,
-        prev_hash=record.last_event_hash,
-        detail=detail,
-    )
-    updated = StatementRecord(**record.to_dict())
-    updated.state, updated.version = state, event.seq
-    updated.last_event_hash, updated.updated_at = event.hash, event.at
-    return updated, event
+    return lifecycle.chain_step(record, type_, state, actor=actor, detail=detail)
 
 
 def _must_stand(record: StatementRecord, action: str) -> None:

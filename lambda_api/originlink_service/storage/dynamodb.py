@@ -472,7 +472,12 @@ class DynamoStore:
     def list_certificates(
         self, exporter_id: str, *, limit: int = 50, after: str | None = None
     ) -> tuple[list[CertificateRecord], str | None]:
-        values = {":p": _s(f"EXP#{exporter_id}")}
+        return self._page(f"EXP#{exporter_id}", self._record, limit, after)
+
+    def _page(self, partition: str, read, limit: int, after: str | None):
+        """One page of an exporter's records (index gsi1, in creation order), read by `read`,
+        and the cursor to the next ("created_at|id" of the last one, None at the end)."""
+        values = {":p": _s(partition)}
         condition = "gsi1pk = :p"
         if after:
             condition += " AND gsi1sk > :after"
@@ -484,11 +489,10 @@ class DynamoStore:
             ExpressionAttributeValues=values,
             Limit=limit + 1,
         )
-        records = [self._record(i) for i in items[:limit]]
+        records = [read(i) for i in items[:limit]]
         cursor = None
         if len(items) > limit:
-            last = records[-1]
-            cursor = f"{last.created_at}|{last.id}"
+            cursor = f"{records[-1].created_at}|{records[-1].id}"
         return records, cursor
 
     def list_events(self, certificate_id: str) -> list[Event]:
@@ -721,23 +725,9 @@ class DynamoStore:
     def list_statements(
         self, exporter_id: str, *, limit: int = 50, after: str | None = None
     ) -> tuple[list[StatementRecord], str | None]:
-        values = {":p": _s(f"SEXP#{exporter_id}")}
-        condition = "gsi1pk = :p"
-        if after:
-            condition += " AND gsi1sk > :after"
-            values[":after"] = _s(after.replace("|", "#"))
-        items = self._query(
-            until=limit + 1,
-            IndexName="gsi1",
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
-            Limit=limit + 1,
+        return self._page(
+            f"SEXP#{exporter_id}", lambda i: _unblob(StatementRecord, i["data"]), limit, after
         )
-        records = [_unblob(StatementRecord, i["data"]) for i in items[:limit]]
-        cursor = None
-        if len(items) > limit:
-            cursor = f"{records[-1].created_at}|{records[-1].id}"
-        return records, cursor
 
     def list_statement_events(self, statement_id: str) -> list[Event]:
         items = self._query(

@@ -429,17 +429,22 @@ class SqliteStore:
     def list_certificates(
         self, exporter_id: str, *, limit: int = 50, after: str | None = None
     ) -> tuple[list[CertificateRecord], str | None]:
-        created, cid = after.split("|", 1) if after and "|" in after else ("", "")
+        return self._page("certificates", CertificateRecord, exporter_id, limit, after)
+
+    def _page(self, table: str, cls, exporter_id: str, limit: int, after: str | None):
+        """One page of an exporter's records in creation order, and the cursor to the next
+        ("created_at|id" of the last one, None at the end). `table`: ours, never input."""
+        created, last_id = after.split("|", 1) if after and "|" in after else ("", "")
         rows = (
             self._conn()
             .execute(
-                "SELECT data, created_at, id FROM certificates WHERE exporter_id = ?"
+                f"SELECT data, created_at, id FROM {table} WHERE exporter_id = ?"
                 " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
-                (exporter_id, created, cid, limit + 1),
+                (exporter_id, created, last_id, limit + 1),
             )
             .fetchall()
         )
-        records = [from_dict(CertificateRecord, json.loads(r[0])) for r in rows[:limit]]
+        records = [from_dict(cls, json.loads(r[0])) for r in rows[:limit]]
         cursor = f"{rows[limit - 1][1]}|{rows[limit - 1][2]}" if len(rows) > limit else None
         return records, cursor
 
@@ -614,19 +619,7 @@ class SqliteStore:
     def list_statements(
         self, exporter_id: str, *, limit: int = 50, after: str | None = None
     ) -> tuple[list[StatementRecord], str | None]:
-        created, sid = after.split("|", 1) if after and "|" in after else ("", "")
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT data, created_at, id FROM statements WHERE exporter_id = ?"
-                " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
-                (exporter_id, created, sid, limit + 1),
-            )
-            .fetchall()
-        )
-        records = [from_dict(StatementRecord, json.loads(r[0])) for r in rows[:limit]]
-        cursor = f"{rows[limit - 1][1]}|{rows[limit - 1][2]}" if len(rows) > limit else None
-        return records, cursor
+        return self._page("statements", StatementRecord, exporter_id, limit, after)
 
     def list_statement_events(self, statement_id: str) -> list[Event]:
         return self.list_events(statement_id)
