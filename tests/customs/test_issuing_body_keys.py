@@ -101,3 +101,29 @@ def test_an_unknown_issuing_body_is_unchecked_too():
     assert (legal["code"], legal["reason"]) == ("endorsement_unchecked", "unknown_issuing_body")
     assert headline(integrity_ok=True, status_ok=True, legal=legal) == "endorsement_unchecked"
     assert headline(integrity_ok=True, status_ok=False, legal=legal) == "not_valid"
+
+
+def test_a_key_the_body_published_since_the_last_fetch_is_fetched_again(
+    ctx, client, endorsed, monkeypatch
+):
+    real, calls = customs_config._fetch_jwks, []
+
+    def fetch(url):  # the first fetch predates the key the body then signed with
+        calls.append(url)
+        return {"keys": []} if len(calls) == 1 else real(url)
+
+    monkeypatch.setattr(customs_config, "_fetch_jwks", fetch)
+    verifier.clear_caches()
+    ctx._customs = customs_config.load(ctx.customs.source)
+    legal = public(client, endorsed)["checks"]["legal"]
+    # Fetched a moment ago: not fetched again at once (at most once a minute), and the answer
+    # is kept a minute only — never "not valid" for the rest of the day.
+    assert (legal["code"], legal["reason"]) == ("endorsement_invalid", "unknown_key")
+    assert legal["endorsement"]  # the body's token travels with the answer
+    assert len(calls) == 1
+    ctx.customs._jwks = {k: (t - 61, keys) for k, (t, keys) in ctx.customs._jwks.items()}
+    for result in list(verifier._results._data.values()):
+        result.expires -= verifier.UNCHECKED_ENDORSEMENT_TTL + 1
+    legal = public(client, endorsed)["checks"]["legal"]
+    assert (legal["code"], legal["verified"]) == ("endorsed", True)
+    assert len(calls) == 2

@@ -135,7 +135,11 @@ class Result:
         self.pages: dict = {}  # rendered HTML per language (routes.py fills it)
         self.views: dict = {}  # view -> (body, json) of the access-code and owner's answers
         unknown = body["checks"]["integrity"]["code"] == "unknown_key"
-        unchecked = body["checks"].get("legal", {}).get("code") == "endorsement_unchecked"
+        legal = body["checks"].get("legal", {})
+        # Not checked, or signed with a key the body may have published since: a minute.
+        unchecked = legal.get("code") == "endorsement_unchecked" or legal.get("reason") == (
+            "unknown_key"
+        )
         if unknown:
             self.expires = time.monotonic() + UNKNOWN_KEY_TTL
         elif unchecked:  # the issuing body's keys may be readable again in a minute
@@ -202,7 +206,7 @@ def legal(ctx, record, certificate: dict) -> dict:
         statement = statement_with(issuing_body(ctx, body_id, refresh=True))
     # The issuing body's own signed answer travels with the statement, so a saved answer can be
     # checked offline against that body's published keys (`originlink verify --issuer-jwks`).
-    if statement["code"] in {"endorsed", "refused", "endorsement_invalid"}:
+    if statement["code"] in {"endorsed", "refused", "endorsement_invalid", "endorsement_unchecked"}:
         token = certification.get("jws")
         if isinstance(token, str):
             statement["endorsement"] = token
