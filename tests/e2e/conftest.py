@@ -1,7 +1,8 @@
 """End to end over real HTTP, in separate processes, as `make run` runs it: `originlink serve
 --simulator` (the service and the customs simulator) and a scripted exporter — an ERP that
 issues through the API and listens on its own webhook. The Odoo leg (a real Odoo receiving the
-same webhook) joins here once the addon verifies the signature (docs/customs.md#end-to-end)."""
+same webhook, the page checked in Chromium) is `rcep_eco`'s `TestCustomsLoop`, which `make e2e`
+runs next when Odoo is found (docs/customs.md#end-to-end)."""
 
 from __future__ import annotations
 
