@@ -69,3 +69,10 @@ class Conflict(ServiceError):
     used for another request, a record changed since it was read. Nothing was written."""
 
     code = "conflict"
+
+
+class Unavailable(ServiceError):
+    """Something the answer depends on cannot be reached right now (an issuing body's
+    published keys); nothing was changed, and the same request may be sent again later."""
+
+    code = "temporarily_unavailable"

@@ -14,7 +14,15 @@ from functools import wraps
 from chalice import Response
 from chalice.app import ChaliceUnhandledError
 
-from .errors import Conflict, InvalidInput, InvalidState, NotFound, ServiceError, Unauthenticated
+from .errors import (
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    ServiceError,
+    Unauthenticated,
+    Unavailable,
+)
 
 PROBLEM_TYPE_BASE = "https://originlink.example/problems/"
 CONTENT_TYPE = "application/problem+json"
@@ -114,17 +122,20 @@ _STATUS = {
     InvalidState: 409,
     Conflict: 409,
     Unauthenticated: 401,
+    Unavailable: 503,
 }
 
 
 def from_service_error(error: ServiceError) -> ApiProblem:
     status = next((code for cls, code in _STATUS.items() if isinstance(error, cls)), 500)
+    headers = {"Retry-After": "60"} if status == 503 else None  # what may come back in a minute
     return ApiProblem(
         status,
         error.code,
         error.detail,
         errors=error.errors,
         article=error.article,
+        headers=headers,
         **error.extra,
     )
 

@@ -333,3 +333,33 @@ def test_a_refusal_blocks_forwarding_and_is_final(
         client, "CN-GACC", body(created, "endorsed", endorsement=endorsement), keys["CN-GACC"]
     )
     assert status == 409 and answer["code"] == "contradicts_decision"
+
+
+def test_an_endorsement_whose_body_keys_cannot_be_read_is_503_and_sent_again_later(
+    ctx, peer, client, api_key, keys, awaiting_endorsement, monkeypatch
+):
+    """Nothing is recorded while the issuing body's keys cannot be read; the same message,
+    sent again once they can, is applied (not refused as a replay)."""
+    from originlink_service.customs import config as customs_config
+
+    created = awaiting_endorsement
+    data = body(created, "endorsed", endorsement=_decision(peer.sim.keys["CN-GACC"], created))
+    real = customs_config._fetch_jwks
+
+    def down(url):
+        raise customs_config.ConfigError(f"{url}: answered 503")
+
+    monkeypatch.setattr(customs_config, "_fetch_jwks", down)
+    ctx._customs = customs_config.load(ctx.customs.source)  # no keys fetched yet
+    before = _snapshot(client, api_key, created["id"])
+    status, answer = post(client, "CN-GACC", data, keys["CN-GACC"])
+    assert status == 503, answer
+    assert answer["code"] == "issuing_body_keys_unavailable"
+    assert "send the callback again later" in answer["detail"]
+    assert _snapshot(client, api_key, created["id"]) == before
+
+    monkeypatch.setattr(customs_config, "_fetch_jwks", real)
+    ctx._customs = customs_config.load(ctx.customs.source)
+    status, answer = post(client, "CN-GACC", data, keys["CN-GACC"])
+    assert status == 200 and answer["applied"] is True, answer
+    assert get(client, api_key, created["id"])["certification"]["kind"] == "endorsed"

@@ -51,7 +51,7 @@ from originlink.states import (
 )
 
 from .. import changes, lifecycle
-from ..errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from ..errors import Conflict, InvalidInput, NotFound, Unauthenticated, Unavailable
 from ..storage import (
     CertificateRecord,
     Event,
@@ -314,14 +314,26 @@ def _nothing(record: CertificateRecord, proved: CertificateRecord, events: list[
     return RecordUpdate(proved, record.version, events), [], note
 
 
+def _keys(ctx, body_id: str, *, refresh: bool = False) -> dict:
+    """The body's published keys; when they cannot be read, a 503 the body sends again on
+    (nothing recorded), never a 500."""
+    try:
+        return ctx.customs.jwks(body_id, refresh=refresh)
+    except ConfigError as exc:
+        raise Unavailable(
+            f"the issuing body's published keys cannot be read now, so its endorsement cannot "
+            f"be checked ({exc}); send the callback again later",
+            code="issuing_body_keys_unavailable",
+        ) from exc
+
+
 def _certification(ctx, body_id: str, record: CertificateRecord, callback: Callback):
     """The issuing body's endorsement or refusal, checked against its own keys."""
-    jwks = ctx.customs.jwks(body_id)
     check = verify_endorsement(
-        callback.endorsement, jwks=jwks, digest=record.digest, number=record.number
+        callback.endorsement, jwks=_keys(ctx, body_id), digest=record.digest, number=record.number
     )
     if check.code == "unknown_key":  # a key it published since we last fetched
-        jwks = ctx.customs.jwks(body_id, refresh=True)
+        jwks = _keys(ctx, body_id, refresh=True)
         check = verify_endorsement(
             callback.endorsement, jwks=jwks, digest=record.digest, number=record.number
         )

@@ -102,6 +102,7 @@ EXTRA_PATHS.update(
                     "404": _problem("unknown destination, or no such message sent to it"),
                     "409": _problem("replayed message id, or it contradicts a decision"),
                     "422": _problem("not a valid callback"),
+                    "503": _problem("the issuing body's published keys cannot be read now"),
                 },
             }
         },
