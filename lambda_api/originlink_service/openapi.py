@@ -55,6 +55,23 @@ def _ref(model) -> dict:
     return {"$ref": REF.format(model=model.__name__)}
 
 
+def _page_parameters(cursor) -> list[dict]:
+    """`limit` and `after` of a listing that pages with `cursor` (a compiled pattern)."""
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+        },
+        {
+            "name": "after",
+            "in": "query",
+            "description": "the `next` of the previous page, as it is",
+            "schema": {"type": "string", "pattern": f"^{cursor.pattern}$"},
+        },
+    ]
+
+
 def _problem(description: str) -> dict:
     return {
         "description": description,
@@ -117,19 +134,7 @@ def _paths() -> dict:
             },
             "get": {
                 "operationId": "listCertificates",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                    },
-                    {
-                        "name": "after",
-                        "in": "query",
-                        "description": "the `next` of the previous page, as it is",
-                        "schema": {"type": "string", "pattern": f"^{LIST_CURSOR.pattern}$"},
-                    },
-                ],
+                "parameters": _page_parameters(LIST_CURSOR),
                 "responses": {
                     **_ok(CertificateList, "your certificates, oldest first"),
                     **_AUTH_ERRORS,
@@ -276,19 +281,7 @@ def _statement_paths() -> dict:
             },
             "get": {
                 "operationId": "listOriginStatements",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                    },
-                    {
-                        "name": "after",
-                        "in": "query",
-                        "description": "the `next` of the previous page, as it is",
-                        "schema": {"type": "string", "pattern": f"^{STATEMENT_CURSOR.pattern}$"},
-                    },
-                ],
+                "parameters": _page_parameters(STATEMENT_CURSOR),
                 "responses": {
                     **_ok(StatementList, "your origin statements, oldest first"),
                     **_AUTH_ERRORS,
