@@ -14,6 +14,7 @@ request: `public_origin` checks it once.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from .codes import group, normalize, short_code_with_check
@@ -27,6 +28,7 @@ DID_PATH = "/.well-known/did.json"
 STATUS_LIST_PREFIX = "/v1/status-lists/"
 
 
+@functools.lru_cache(maxsize=32)  # read on every request (Host check, links): parse once
 def public_origin(url: str) -> str:
     """`scheme://host[:port]` of a configured public URL, lowercase, without a trailing slash.
     Raises ValueError for anything else: a path prefix (an API stage such as `/api`) would
@@ -50,6 +52,7 @@ def public_origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
+@functools.lru_cache(maxsize=32)
 def host_of(origin: str) -> str:
     """`host[:port]` of an origin, as a client sends it in `Host`."""
     return urlsplit(origin).netloc.lower()
