@@ -25,6 +25,7 @@ Needs `cryptography` only to sign and verify (through `originlink.signing`).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -51,9 +52,14 @@ class SdJwtError(ValueError):
 
 
 def _b64(data: bytes) -> str:
-    from originlink.signing.jws import b64url_encode
+    # base64url without padding, as originlink.signing.jws writes it; not imported from
+    # there, which needs `cryptography` (this module builds disclosures without it).
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
-    return b64url_encode(data)
+
+# One encoder for every disclosure: json.dumps with these options builds a new encoder per
+# call, which is a tenth of an issuance's ~120 disclosures.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _unb64(text: str) -> bytes:
@@ -112,13 +118,7 @@ def conceal(value, path: Path, out: list[Disclosure], salt: Callable[[Path], str
             index = len(out)
             out.append(None)  # keep parents before children
             concealed = conceal(child, path + (name,), out, salt)
-            text = _b64(
-                json.dumps(
-                    [salt(path + (name,)), name, concealed],
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                ).encode("utf-8")
-            )
+            text = _b64(_COMPACT.encode([salt(path + (name,)), name, concealed]).encode("utf-8"))
             digest = disclosure_digest(text)
             out[index] = Disclosure(text, path + (name,), digest)
             digests.append(digest)

@@ -17,7 +17,6 @@ No internal ids are signed: the public id, the number and the exporter's account
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 
@@ -189,7 +188,7 @@ def salts(seed: bytes):
     the seed, and the same at every rebuild."""
 
     def salt(path: tuple) -> str:
-        mac = hmac.new(seed, json.dumps(path).encode("utf-8"), hashlib.sha256).digest()
+        mac = hmac.digest(seed, json.dumps(path).encode("utf-8"), "sha256")
         return base64.urlsafe_b64encode(mac[:16]).rstrip(b"=").decode("ascii")
 
     return salt
