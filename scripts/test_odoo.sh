@@ -8,8 +8,9 @@
 # Steps: find Odoo -> venv .venv-odoo with Odoo's pinned requirements (cached, keyed on the
 # requirements and on our pyproject) -> install the originlink core with Odoo's pins as
 # constraints and prove nothing pinned moved -> PostgreSQL up -> wkhtmltopdf present (the real
-# PDF is tested) -> fresh database -> install the addons with their --test-tags -> parse
-# Odoo's test summary -> drop the database. Leaves test-artifacts/odoo/certificate.pdf (+ PNG).
+# PDF is tested) -> fresh database, the addons installed -> a copy of it -> the tests in two
+# Odoo processes at once (the clerk's tours; the rest) -> parse Odoo's test summaries -> drop
+# the databases. Leaves test-artifacts/odoo/certificate.pdf (+ PNG).
 # Before the database: the addons built as `odoo-addon-*` wheels and installed by name into a
 # throwaway environment that sees this one (scripts/test_odoo_wheels.sh; cached in build/).
 # Environment: ODOO_PATH, ODOO_PYTHON (interpreter for the venv, default python3),
@@ -17,6 +18,7 @@
 # ORIGINLINK_CLI (the service CLI used by the end-to-end test; default .venv/bin/originlink),
 # ODOO_VENV (where to build the Odoo venv; default .venv-odoo), ODOO_TEST_TAGS (narrow the run
 # while iterating, e.g. /rcep_eco:TestClerkTours; default: every test of the addons),
+# ODOO_TEST_JOBS=1 (install and test in one Odoo process; default 2, see step 4),
 # ODOO_WHEELS=1 (check the wheels in a narrowed run too).
 set -euo pipefail
 
@@ -142,14 +144,24 @@ if [[ $(id -u) == 0 ]] && command -v runuser >/dev/null; then
         grep -q 1 || runuser -u postgres -- createuser -s "$DB_USER"
 fi
 
-# --- 4. run the tests on a fresh database ----------------------------------------------------
+# --- 4. run the tests on fresh databases -----------------------------------------------------
+# The whole suite runs in two phases (ODOO_TEST_JOBS=2, the default): Odoo installs the addons
+# once on a fresh database — in test mode, as a test run has it, with no test selected — the
+# database and its filestore are copied, and the tests run in two Odoo processes at once, each
+# on its own copy: the clerk's tours on one, every other test on the other. Much of a tour's
+# time is waiting (Chromium starting, pages loading, the browser shutting down), so on two
+# cores the halves overlap (docs/odoo.md has the figures). ODOO_TEST_JOBS=1, or a narrowed run
+# (ODOO_TEST_TAGS), installs and tests in one Odoo process.
 DB="rcep_eco_test_$$"
 LOG="$ART/odoo-test.log"
+FILESTORE="$HOME/.local/share/Odoo/filestore" # Odoo keeps one per database
+DBS=("$DB")
 cleanup() {
     if [[ "${KEEP_DB:-0}" != 1 ]]; then
-        dropdb -U "$DB_USER" --if-exists "$DB" 2>/dev/null || true
-        # Odoo also keeps a filestore per database.
-        rm -rf "$HOME/.local/share/Odoo/filestore/$DB"
+        for db in "${DBS[@]}"; do
+            dropdb -U "$DB_USER" --if-exists "$db" 2>/dev/null || true
+            rm -rf "${FILESTORE:?}/$db"
+        done
     fi
 }
 trap cleanup EXIT
@@ -164,7 +176,7 @@ if ! command -v wkhtmltopdf >/dev/null; then
 fi
 # The PDF test leaves certificate.pdf here (page 1 as PNG below) for people to look at.
 export RCEP_ECO_ARTIFACTS="$ART"
-rm -f "$ART/certificate.pdf" "$ART"/certificate-page1*.png
+rm -f "$ART/certificate.pdf" "$ART"/certificate-page1*.png "$ART"/odoo-test*.log "$ART"/odoo-install.log
 export ORIGINLINK_CLI="${ORIGINLINK_CLI:-$ROOT/.venv/bin/originlink}"
 if [[ ! -x "$ORIGINLINK_CLI" ]]; then
     echo "NOTE: no OriginLink service CLI at $ORIGINLINK_CLI (run 'make install'):" \
@@ -176,40 +188,95 @@ fi
 # rcep_eco_mrp_bench, outside this run: bench/bench_odoo_mrp.py).
 ADDONS="rcep_eco,rcep_eco_stock,rcep_eco_website,rcep_eco_mrp,rcep_eco_mrp_website"
 TEST_TAGS="/rcep_eco,/rcep_eco_stock,/rcep_eco_website,/rcep_eco_mrp,/rcep_eco_mrp_website"
+# The first test process: the clerk's tours (from the order and from the delivery); the
+# second: every other test. About half the test time each.
+TOURS="/rcep_eco:TestClerkTours,/rcep_eco_stock:TestDeliveryTour"
+NOT_TOURS="$TEST_TAGS,-${TOURS//,/,-}"
 # stock_delivery is installed next to rcep_eco (not a dependency) so that the soft prefill of
 # the HS code from its `hs_code` field is tested for real; stock_landed_costs next to
 # rcep_eco_mrp, whose material values then include validated landed costs.
-# A free port for Odoo's HTTP server (HttpCase tests talk to it).
-HTTP_PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-echo "Running $ADDONS tests on database $DB (log: $LOG)"
+INSTALL="$ADDONS,stock_delivery,stock_landed_costs"
+
+# odoo-bin on one database, its output in one log; each run on a free port of its own (the
+# HttpCase tests talk to Odoo's HTTP server).
+run_odoo() { # DB LOG ODOO-ARGS...
+    local db=$1 log=$2 port
+    shift 2
+    port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$PY" "$ODOO_PATH/odoo-bin" --db_user="$DB_USER" -d "$db" \
+        --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT/odoo_addon" \
+        --without-demo=True --stop-after-init --log-level=test \
+        --http-interface=127.0.0.1 --http-port="$port" --workers=0 --max-cron-threads=0 \
+        "$@" >"$log" 2>&1
+}
+errors_in() { grep -hE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$@" || true; }
+
+JOBS="${ODOO_TEST_JOBS:-2}"
+[[ -n "${ODOO_TEST_TAGS:-}" ]] && JOBS=1
 started=$(date +%s)
 set +e
-"$PY" "$ODOO_PATH/odoo-bin" \
-    --db_user="$DB_USER" -d "$DB" \
-    --addons-path="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$ROOT/odoo_addon" \
-    -i "$ADDONS,stock_delivery,stock_landed_costs" --test-tags "${ODOO_TEST_TAGS:-$TEST_TAGS}" \
-    --without-demo=True \
-    --stop-after-init --log-level=test --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --workers=0 --max-cron-threads=0 \
-    >"$LOG" 2>&1
-rc=$?
+if [[ "$JOBS" == 1 ]]; then
+    echo "Installing and testing $ADDONS on database $DB (log: $LOG)"
+    TEST_LOGS=("$LOG")
+    run_odoo "$DB" "$LOG" -i "$INSTALL" --test-tags "${ODOO_TEST_TAGS:-$TEST_TAGS}"
+    rc=$?
+else
+    echo "Installing $ADDONS on database $DB (log: test-artifacts/odoo/odoo-install.log)"
+    run_odoo "$DB" "$ART/odoo-install.log" -i "$INSTALL" --test-tags rcep_install_only
+    rc=$?
+    installed=$(($(date +%s) - started))
+    install_errors="$(errors_in "$ART/odoo-install.log")"
+    if [[ $rc != 0 || -n "$install_errors" ]]; then
+        echo "$install_errors" | head -40
+        tail -30 "$ART/odoo-install.log"
+        echo "Odoo tests FAILED: the addons did not install (odoo-bin exit $rc, ${installed} s)"
+        exit 1
+    fi
+    DBS+=("${DB}_b")
+    if ! createdb -U "$DB_USER" -T "$DB" "${DB}_b" ||
+        { [[ -d "$FILESTORE/$DB" ]] && ! cp -a "$FILESTORE/$DB" "$FILESTORE/${DB}_b"; }; then
+        echo "Odoo tests FAILED: could not copy database $DB for the second test process" >&2
+        exit 1
+    fi
+    echo "Installed in ${installed} s; testing in two Odoo processes: the clerk's tours," \
+        "everything else (logs: test-artifacts/odoo/odoo-test-*.log)"
+    TEST_LOGS=("$ART/odoo-test-tours.log" "$ART/odoo-test-others.log")
+    run_odoo "$DB" "${TEST_LOGS[0]}" --test-tags "$TOURS" &
+    tours=$!
+    run_odoo "${DB}_b" "${TEST_LOGS[1]}" --test-tags "$NOT_TOURS" &
+    others=$!
+    wait "$tours"
+    rc=$?
+    wait "$others"
+    rc=$((rc | $?))
+    # One log to read (and keep): the install, then each half.
+    for f in "$ART/odoo-install.log" "${TEST_LOGS[@]}"; do
+        echo "===== $(basename "$f") ====="
+        cat "$f"
+    done >"$LOG"
+fi
 set -e
 elapsed=$(($(date +%s) - started))
 
 # --- 5. report -------------------------------------------------------------------------------
-summary="$(grep -E '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$LOG" | tail -1 || true)"
-errors="$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$LOG" || true)"
-if [[ -z "$summary" ]]; then
-    echo "$errors" | head -40
-    tail -30 "$LOG"
-    echo "Odoo tests FAILED: no test summary in the log (odoo-bin exit $rc, ${elapsed} s)"
-    exit 1
-fi
+failed=0 errs=0 total=0
+for f in "${TEST_LOGS[@]}"; do
+    summary="$(grep -E '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$f" | tail -1 || true)"
+    if [[ -z "$summary" ]]; then
+        errors_in "$f" | head -40
+        tail -30 "$f"
+        echo "Odoo tests FAILED: no test summary in $(basename "$f") (odoo-bin exit $rc, ${elapsed} s)"
+        exit 1
+    fi
+    read -r f_failed f_errs f_total < <(echo "$summary" |
+        sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
+    failed=$((failed + f_failed)) errs=$((errs + f_errs)) total=$((total + f_total))
+done
+errors="$(errors_in "${TEST_LOGS[@]}")"
 if [[ -f "$ART/certificate.pdf" ]] && command -v pdftoppm >/dev/null; then
     pdftoppm -png -r 60 -f 1 -l 1 -singlefile "$ART/certificate.pdf" "$ART/certificate-page1"
     echo "  PDF: test-artifacts/odoo/certificate.pdf (page 1: certificate-page1.png)"
 fi
-read -r failed errs total < <(echo "$summary" |
-    sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
 # What the end-to-end test could not check (said in the log by the test itself).
 grep -oE '(e2e: [a-z].*|: skipped .*)$' "$LOG" | sed -E 's/^: //; s/^/  note: /' | sort -u || true
 skipped="$(grep -cE ': skipped ' "$LOG" || true)"
@@ -219,7 +286,7 @@ if [[ "${CI:-}" == "true" && "$skipped" != 0 ]]; then
     exit 1
 fi
 if [[ "$failed" == 0 && "$errs" == 0 && "$total" -gt 0 && -z "$errors" && $rc == 0 ]]; then
-    echo "Odoo tests: PASSED ($total tests, $skipped skipped, ${elapsed} s)"
+    echo "Odoo tests: PASSED ($total tests, $skipped skipped, ${elapsed} s${installed:+: installed in ${installed} s, then tests in two processes})"
     exit 0
 fi
 [[ -n "$errors" ]] && echo "$errors" | head -60
