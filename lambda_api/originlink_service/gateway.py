@@ -37,6 +37,8 @@ from .problems import CONTENT_TYPE, ApiProblem
 
 # %2F %3F %23: delimiters; %00-%1F and %7F: control characters.
 _ENCODED_FORBIDDEN = re.compile(rb"%(?:2[fF]|3[fF]|23|[01][0-9a-fA-F]|7[fF])")
+# After decoding: control characters and ';' (see request_path).
+_NOT_IN_A_PATH = re.compile(r"[\x00-\x1f\x7f;]")
 
 
 class Answer(NamedTuple):
@@ -57,7 +59,7 @@ def request_path(raw_path: bytes) -> str:
     # After decoding: no control character, and no ';' — Chalice's local router would cut the
     # path there (`urlparse` takes it for the old "params" part): /v1/certificates/;x would
     # reach the list.
-    if any(ord(c) < 0x20 or c in "\x7f;" for c in path):
+    if _NOT_IN_A_PATH.search(path):
         raise invalid_path()
     return path or "/"
 

@@ -161,7 +161,10 @@ def invalid_path() -> ApiProblem:
     )
 
 
+_NOT_IN_A_PARAMETER = re.compile(r"[/?#;\x00-\x1f\x7f]")
+
+
 def path_parameter_ok(value: str) -> bool:
     """No '/', '?', '#', ';' or control character in a decoded path parameter (what reaches
     the app on Lambda, where API Gateway decodes the path)."""
-    return not any(c in "/?#;\x7f" or ord(c) < 0x20 for c in value)
+    return _NOT_IN_A_PARAMETER.search(value) is None
