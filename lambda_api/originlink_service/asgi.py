@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .balance import ConnectionBalance
 from .gateway import Answer, Gateway, problem_answer, request_path
 from .problems import ApiProblem
 
@@ -58,11 +59,13 @@ class ChaliceASGI:
         limits: BodyLimits | None = None,
         threads: int = 8,
         inline_reads: bool = False,
+        balance: ConnectionBalance | None = None,
     ):
         self.gateway = Gateway(app)
         self.limits = limits or BodyLimits()
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="originlink")
         self.inline_reads = inline_reads
+        self.balance = balance
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -128,6 +131,8 @@ class ChaliceASGI:
             answer = await loop.run_in_executor(
                 self.pool, self.gateway.handle, method, path, query, headers, body, client
             )
+        if self.balance is not None and self.balance.should_shed():  # balance.py
+            answer = answer._replace(headers=[*answer.headers, ("Connection", "close")])
         await _send(send, answer, method)
 
     async def _read_body(self, receive, length: int | None) -> bytes | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .balance import ConnectionBalance
 from .problems import CONTENT_TYPE, PROBLEM_TYPE_BASE
 
 
@@ -47,13 +48,20 @@ def _closing_problem(status: int, title: str, code: str, detail: str) -> bytes:
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     limits = ConnectionLimits()
+    balance: ConnectionBalance | None = None  # the count of connections shared with the others
     # Per worker process (one server per process); insertion order = oldest first.
     _waiting: dict[GuardedHttpToolsProtocol, None] = {}
     _idle: dict[GuardedHttpToolsProtocol, None] = {}
 
     @classmethod
-    def with_limits(cls, limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
-        return type(cls.__name__, (cls,), {"limits": limits, "_waiting": {}, "_idle": {}})
+    def with_limits(
+        cls, limits: ConnectionLimits, balance: ConnectionBalance | None = None
+    ) -> type[GuardedHttpToolsProtocol]:
+        return type(
+            cls.__name__,
+            (cls,),
+            {"limits": limits, "balance": balance, "_waiting": {}, "_idle": {}},
+        )
 
     # uvicorn's protocol interface ------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -63,11 +71,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._await_headers()
         if len(self.connections) > self.limits.max_connections:
             self._shed()
+        if self.balance is not None:
+            self.balance.holding(len(self.connections))
 
     def connection_lost(self, exc) -> None:
         self._headers_arrived()
         self._idle.pop(self, None)
         super().connection_lost(exc)
+        if self.balance is not None:
+            self.balance.holding(len(self.connections))
 
     def data_received(self, data: bytes) -> None:
         if self._header_timer is None and (self.cycle is None or self.cycle.response_complete):

@@ -20,6 +20,7 @@ from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
 from .asgi import BodyLimits
+from .balance import ConnectionBalance
 from .connection_guard import ConnectionLimits, GuardedHttpToolsProtocol
 from .settings import Settings, configure, context
 
@@ -32,7 +33,8 @@ class GuardedWorker(UvicornWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limits = getattr(self.app, "connection_limits", ConnectionLimits())
-        self.config.http = GuardedHttpToolsProtocol.with_limits(limits)
+        balance = getattr(self.app, "balance", None)
+        self.config.http = GuardedHttpToolsProtocol.with_limits(limits, balance)
         self.config.timeout_graceful_shutdown = self.cfg.graceful_timeout
         self.config.timeout_notify = 1  # seconds between heartbeats (and arbiter checks)
 
@@ -69,6 +71,7 @@ class OriginLinkServer(BaseApplication):
         self.threads = threads
         self.connection_limits = connection_limits or ConnectionLimits()
         self.body_limits = body_limits or BodyLimits(max_bytes=settings.max_body_bytes)
+        self.balance = ConnectionBalance(workers)  # shared memory: made before the fork
         self.options = {
             "bind": f"{host}:{port}",
             "workers": workers,
@@ -80,6 +83,7 @@ class OriginLinkServer(BaseApplication):
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "originlink",
+            "pre_fork": self._pre_fork,
             "post_fork": self._post_fork,
             "post_worker_init": self._post_worker_init,
             "worker_exit": self._worker_exit,
@@ -104,12 +108,20 @@ class OriginLinkServer(BaseApplication):
             limits=self.body_limits,
             threads=self.threads,
             inline_reads=self.settings.storage == "sqlite",
+            balance=self.balance,
         )
 
     # gunicorn hooks ---------------------------------------------------------------------
+    def _pre_fork(self, server, worker) -> None:
+        # In the arbiter: the worker about to be forked takes a free slot of the balance.
+        worker.balance_slot = self.balance.free_slot(
+            getattr(w, "balance_slot", None) for w in server.WORKERS.values()
+        )
+
     def _post_fork(self, server, worker) -> None:
         # Fresh store and key ring in the worker: nothing opened by the parent is shared.
         configure(self.settings)
+        self.balance.join(worker.balance_slot)
 
     def _post_worker_init(self, worker) -> None:
         from originlink.classify import preload
