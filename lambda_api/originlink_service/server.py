@@ -1,7 +1,8 @@
 """`originlink serve`: gunicorn's arbiter (worker processes, restarts, graceful shutdown, the
 hooks that start an outbox worker thread in each process) with an asyncio worker — uvicorn's,
 its HTTP/1.1 protocol hardened by `connection_guard.py` — serving the ASGI adapter (`asgi.py`),
-which runs the Chalice app in a bounded pool of threads per process.
+which runs the Chalice app in a bounded pool of threads per process. Keep-alive connections
+are kept even across the worker processes (`balance.py`).
 
 Why not gunicorn's threaded worker: a thread there reads the request itself, so fifty clients
 sending a header byte every four seconds hold every thread and the health check waits (issue
