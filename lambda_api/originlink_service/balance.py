@@ -9,22 +9,32 @@ and a worker holding more than one above the least loaded one answers its next r
 `Connection: close` — one connection at a time, so that two workers never shed at once. The
 client opens a new connection for its next request, which the least busy worker is the most
 likely to accept; what it costs is a TCP handshake, never a request.
+
+"One at a time" ends when a connection closes, or after `SHED_WAIT` seconds: the answer that
+was to close one may go to a connection the client had already closed (the end of one run of
+clients, the start of the next), and then nothing closes — without the bound that worker
+would never shed again (eight clients stayed 6/2 for a whole run).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+
+SHED_WAIT = 1.0  # seconds a `Connection: close` answer is waited for before another is sent
 
 
 class ConnectionBalance:
     """Made in the arbiter before the workers fork (the array is shared memory); each worker
     then `join`s its own slot."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, clock: Callable[[], float] = time.monotonic):
         self.counts = multiprocessing.RawArray("i", max(1, workers))
         self.slot: int | None = None
-        self._shedding = False  # a `Connection: close` answer sent, its connection still open
+        self.clock = clock
+        # Until when a `Connection: close` answer sent is waited for (0: none is).
+        self._shedding_until = 0.0
 
     def free_slot(self, taken: Iterable[int | None]) -> int | None:
         """The slot for a worker about to be forked: the first no living worker holds (None
@@ -42,14 +52,18 @@ class ConnectionBalance:
         """This worker now holds `connections` (called as each opens and closes)."""
         if self.slot is not None:
             if connections < self.counts[self.slot]:
-                self._shedding = False
+                self._shedding_until = 0.0
             self.counts[self.slot] = connections
 
     def should_shed(self) -> bool:
         """Whether the answer about to be sent should close its connection."""
-        if self.slot is None or self._shedding or len(self.counts) < 2:
+        if self.slot is None or len(self.counts) < 2:
+            return False
+        now = self.clock()
+        if now < self._shedding_until:
             return False
         mine = self.counts[self.slot]
         least = min(c for i, c in enumerate(self.counts) if i != self.slot)
-        self._shedding = mine > least + 1
-        return self._shedding
+        shed = mine > least + 1
+        self._shedding_until = now + SHED_WAIT if shed else 0.0
+        return shed

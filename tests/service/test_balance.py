@@ -35,6 +35,27 @@ def test_a_worker_two_above_the_least_loaded_sheds_one_connection_at_a_time():
     assert not balance.should_shed()
 
 
+def test_a_close_sent_to_a_connection_already_gone_does_not_stop_the_shedding():
+    # The answer that was to close a connection went to one the client had already closed
+    # (its count had dropped before): no connection closes after it. Measured before the
+    # bound: eight clients stayed 6/2 for a whole run.
+    now = [100.0]
+    balance = ConnectionBalance(2, clock=lambda: now[0])
+    balance.join(0)
+    balance.counts[1] = 1
+    balance.holding(3)
+    assert balance.should_shed()  # 3 against 1; this answer's connection is already gone
+    balance.holding(6)  # the next run's clients connect; none closes
+    assert not balance.should_shed()  # waiting for the close
+    now[0] += 0.5
+    assert not balance.should_shed()
+    now[0] += 0.6  # past SHED_WAIT: the close is not coming
+    assert balance.should_shed()
+    balance.holding(5)  # this one did close
+    balance.counts[1] = 2
+    assert balance.should_shed()  # 5 against 2: the next one, at once
+
+
 def test_a_single_worker_or_no_slot_never_sheds():
     alone = ConnectionBalance(1)
     alone.join(0)
