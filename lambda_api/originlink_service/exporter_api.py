@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from chalice import Blueprint, Response
 
 from . import lifecycle, service, statements
 from .auth import authenticate_key
-from .http import idempotency_key, int_param, json_body, parse_model, query_param
+from .http import (
+    canonical_json_body,
+    idempotency_key,
+    int_param,
+    json_body,
+    parse_model,
+    query_param,
+)
 from .problems import ApiProblem, answers_domain_errors
 from .schemas import (
     CancelRequest,
@@ -65,7 +73,9 @@ def _answer(answer: service.Answer) -> Response:
     return _json(answer.status, answer.body, headers)
 
 
-def _idempotency(data) -> service.IdempotentRequest:
+def _idempotency(canonical: bytes) -> service.IdempotentRequest:
+    """The Idempotency-Key and the hash of what the request asks (`canonical`: its body in
+    RFC 8785 form)."""
     request = api.current_request
     # The route template and its parameters, not the raw path: on Lambda the path carries the
     # stage name, locally it does not; the same request must hash the same in both.
@@ -78,26 +88,39 @@ def _idempotency(data) -> service.IdempotentRequest:
     if _key().sandbox:
         target += "#sandbox"
     return service.IdempotentRequest(
-        key=idempotency_key(request), hash=service.request_hash(request.method, target, data)
+        key=idempotency_key(request),
+        hash=service.canonical_request_hash(request.method, target, canonical),
     )
 
 
-def _change_request(model=None) -> tuple:
-    """A request that changes something: the exporter, whether its key is a sandbox one, the
-    JSON body and, with a `model`, the body parsed by it. The Idempotency-Key is checked first
-    (400 before anything else)."""
+class Change(NamedTuple):
+    """A request that changes something, read (`_change_request`)."""
+
+    exporter_id: str
+    sandbox: bool  # made with a sandbox key
+    data: object  # the JSON body
+    body: object  # the body parsed by the route's model (None without one)
+    idempotency: service.IdempotentRequest
+
+
+def _change_request(model=None) -> Change:
+    """The Idempotency-Key is checked first (400 before anything else), then the body."""
     key = _key()
     idempotency_key(api.current_request)
-    data = json_body(api.current_request)
+    data, canonical = canonical_json_body(api.current_request)
     body = parse_model(model, data) if model is not None else None
-    return key.exporter_id, key.sandbox, data, body
+    return Change(key.exporter_id, key.sandbox, data, body, _idempotency(canonical))
 
 
 @route("/v1/certificates", methods=["POST"])
 def create_certificate():
-    exporter_id, sandbox, data, _ = _change_request()
+    change = _change_request()
     answer = service.create(
-        context(), exporter_id, data, sandbox=sandbox, request=_idempotency(data)
+        context(),
+        change.exporter_id,
+        change.data,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
@@ -161,46 +184,46 @@ def list_events(certificate_id):
 
 @route("/v1/certificates/{certificate_id}/cancel", methods=["POST"])
 def cancel_certificate(certificate_id):
-    exporter_id, sandbox, data, body = _change_request(CancelRequest)
+    change = _change_request(CancelRequest)
     answer = service.cancel(
         context(),
-        exporter_id,
+        change.exporter_id,
         certificate_id,
-        body.reason,
-        sandbox=sandbox,
-        request=_idempotency(data),
+        change.body.reason,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
 
 @route("/v1/certificates/{certificate_id}/replace", methods=["POST"])
 def replace_certificate(certificate_id):
-    exporter_id, sandbox, data, body = _change_request(ReplaceBody)
+    change = _change_request(ReplaceBody)
     answer = service.replace(
         context(),
-        exporter_id,
+        change.exporter_id,
         certificate_id,
-        body.certificate,
-        body.reason,
-        sandbox=sandbox,
-        request=_idempotency(data),
+        change.body.certificate,
+        change.body.reason,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
 
 @route("/v1/certificates/{certificate_id}/certified-true-copy", methods=["POST"])
 def certified_true_copy(certificate_id):
-    exporter_id, sandbox, data, body = _change_request(CertifiedTrueCopyRequest)
+    change = _change_request(CertifiedTrueCopyRequest)
     today = datetime.now(UTC).date()
     answer = service.certified_true_copy(
         context(),
-        exporter_id,
+        change.exporter_id,
         certificate_id,
-        body.reason,
-        body.note,
+        change.body.reason,
+        change.body.note,
         today,
-        sandbox=sandbox,
-        request=_idempotency(data),
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
@@ -210,9 +233,13 @@ def certified_true_copy(certificate_id):
 
 @route("/v1/origin-statements", methods=["POST"])
 def publish_statement():
-    exporter_id, sandbox, data, _ = _change_request()
+    change = _change_request()
     answer = statements.publish(
-        context(), exporter_id, data, sandbox=sandbox, request=_idempotency(data)
+        context(),
+        change.exporter_id,
+        change.data,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
@@ -250,28 +277,28 @@ def list_statement_events(statement_id):
 
 @route("/v1/origin-statements/{statement_id}/renew", methods=["POST"])
 def renew_statement(statement_id):
-    exporter_id, sandbox, data, body = _change_request(RenewStatementBody)
+    change = _change_request(RenewStatementBody)
     answer = statements.renew(
         context(),
-        exporter_id,
+        change.exporter_id,
         statement_id,
-        body.statement,
-        body.reason,
-        sandbox=sandbox,
-        request=_idempotency(data),
+        change.body.statement,
+        change.body.reason,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)
 
 
 @route("/v1/origin-statements/{statement_id}/withdraw", methods=["POST"])
 def withdraw_statement(statement_id):
-    exporter_id, sandbox, data, body = _change_request(WithdrawStatementRequest)
+    change = _change_request(WithdrawStatementRequest)
     answer = statements.withdraw(
         context(),
-        exporter_id,
+        change.exporter_id,
         statement_id,
-        body.reason,
-        sandbox=sandbox,
-        request=_idempotency(data),
+        change.body.reason,
+        sandbox=change.sandbox,
+        request=change.idempotency,
     )
     return _answer(answer)

@@ -23,9 +23,15 @@ def _no_constants(name: str):
 
 
 def json_body(request) -> object:
-    """The body as JSON, or a 400 problem. Only I-JSON (RFC 7493) is accepted — finite
-    numbers, integers within ±2^53, valid Unicode — which is what RFC 8785 can canonicalise
-    (idempotency compares canonical bodies) and what every JSON parser reads the same way."""
+    """The body as JSON, or a 400 problem (`canonical_json_body`)."""
+    return canonical_json_body(request)[0]
+
+
+def canonical_json_body(request) -> tuple[object, bytes]:
+    """The body as JSON and its RFC 8785 canonical bytes (what idempotency hashes), or a 400
+    problem. Only I-JSON (RFC 7493) is accepted — finite numbers, integers within ±2^53, valid
+    Unicode — which is what RFC 8785 can canonicalise and what every JSON parser reads the
+    same way."""
     raw = request.raw_body or b""
     if not raw.strip():
         raise ApiProblem(400, "body_required", "the request needs a JSON body")
@@ -36,7 +42,7 @@ def json_body(request) -> object:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiProblem(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
     try:
-        rfc8785.dumps(data)
+        canonical = rfc8785.dumps(data)
     except RecursionError as exc:
         raise ApiProblem(400, "malformed_json", "the body is nested too deeply") from exc
     except rfc8785.CanonicalizationError as exc:
@@ -45,7 +51,7 @@ def json_body(request) -> object:
             "unsupported_json",
             f"the body is JSON but not I-JSON (RFC 7493): {exc}; send amounts as decimal strings",
         ) from exc
-    return data
+    return data, canonical
 
 
 def parse_model(model: type[BaseModel], data: object):

@@ -331,7 +331,11 @@ def b64url(data: bytes) -> str:
 
 def request_hash(method: str, path: str, body: object) -> str:
     """Same method, path and JSON content (whatever the whitespace or key order) → same hash."""
-    canonical = rfc8785.dumps(body) if body is not None else b""
+    return canonical_request_hash(method, path, rfc8785.dumps(body) if body is not None else b"")
+
+
+def canonical_request_hash(method: str, path: str, canonical: bytes) -> str:
+    """`request_hash` of a body already in RFC 8785 form (`http.canonical_json_body`)."""
     return hashlib.sha256(f"{method} {path}\n".encode() + canonical).hexdigest()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..errors import NotFound
-from ..exporter_api import _answer, _change_request, _exporter, _idempotency, _json
+from ..exporter_api import _answer, _change_request, _exporter, _json
 from ..http import int_param, json_body, parse_model
 from ..problems import answers_domain_errors
 from ..schemas import OfficialCertificateRequest, WebhookRequest
@@ -45,9 +45,9 @@ def destinations():
 
 @route("/v1/certificates/{certificate_id}/official-certificate", methods=["POST"])
 def record_official_certificate(certificate_id):
-    exporter_id, _sandbox, data, body = _change_request(OfficialCertificateRequest)
+    change = _change_request(OfficialCertificateRequest)
     answer = official.record_official_certificate(
-        context(), exporter_id, certificate_id, body, request=_idempotency(data)
+        context(), change.exporter_id, certificate_id, change.body, request=change.idempotency
     )
     return _answer(answer)
 
