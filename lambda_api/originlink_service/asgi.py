@@ -50,7 +50,9 @@ class ChaliceASGI:
     microseconds): no hand-over between threads and no contention for the GIL among the
     pool's threads, which is what gave the reads their tail at 64 connections
     (docs/reliability.md#tail-latency). Wrong when a read waits on the network (DynamoDB):
-    the loop would stall, so the server turns it on for SQLite only."""
+    the loop would stall, so the server turns it on for SQLite only. The one read that can
+    need the network there, an issuing body's published keys, is fetched by a thread of its
+    own when asked for on the loop (customs/config.py, `Configured.jwks`)."""
 
     def __init__(
         self,

@@ -132,6 +132,9 @@ class OriginLinkServer(BaseApplication):
         # The shipped tables read before the first request, which would otherwise pay for
         # them (a worker's first issuance took ~450 ms under load instead of ~30 ms).
         preload()
+        # The issuing bodies' keys, fetched before a page needs them: reads answered on the
+        # event loop never wait for them (customs/config.py, `Configured.jwks`).
+        context().customs.fetch_keys_in_background()
 
         self._outbox = OutboxWorker(context, interval=self.outbox_interval)
         self._outbox.start()

@@ -4,7 +4,10 @@ the answer is not kept for the day; keys read before keep serving while the URL 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -127,3 +130,103 @@ def test_a_key_the_body_published_since_the_last_fetch_is_fetched_again(
     legal = public(client, endorsed)["checks"]["legal"]
     assert (legal["code"], legal["verified"]) == ("endorsed", True)
     assert len(calls) == 2
+
+
+# --- on an event loop (`originlink serve` answers SQLite reads there) ---------------------
+
+KEYS = {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k1", "x": "A" * 43}]}
+
+
+@pytest.fixture
+def held_jwks_url(tmp_path):
+    """An issuing body whose JWKS URL answers only once `release` is set; its configuration
+    and the paths asked."""
+    release, asked = threading.Event(), []
+
+    class Held(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            release.wait(10)
+            body = json.dumps(KEYS).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Held)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    path = tmp_path / "customs.toml"
+    path.write_text(
+        "[issuing_bodies.CN-GACC]\n"
+        'name = "A body"\n'
+        'country = "CN"\n'
+        'mode = "paper-parallel"\n'
+        f'jwks_url = "http://127.0.0.1:{server.server_address[1]}/jwks.json"\n',
+        encoding="utf-8",
+    )
+    try:
+        yield customs_config.load(path), release, asked
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def _on_a_loop(call):
+    async def run():
+        return call()
+
+    return asyncio.run(run())
+
+
+def _fetched(configured) -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("originlink-jwks-"):
+            thread.join(10)
+    assert not configured._jwks_fetching
+
+
+def test_on_an_event_loop_the_keys_are_fetched_by_a_thread_never_waited_for(held_jwks_url):
+    configured, release, asked = held_jwks_url
+    with pytest.raises(customs_config.ConfigError, match="being fetched"):
+        _on_a_loop(lambda: configured.jwks("CN-GACC"))
+    # Answered while the URL still holds the fetch (a loop that waited would have got the
+    # keys, ten seconds later).
+    assert configured._jwks_fetching == {"CN-GACC"}
+    with pytest.raises(customs_config.ConfigError, match="being fetched"):
+        _on_a_loop(lambda: configured.jwks("CN-GACC"))  # one fetch at a time per body
+    release.set()
+    _fetched(configured)
+    assert _on_a_loop(lambda: configured.jwks("CN-GACC")) == KEYS
+    assert asked == ["/jwks.json"]
+
+
+def test_on_an_event_loop_keys_held_serve_while_they_are_fetched_again(held_jwks_url):
+    configured, release, asked = held_jwks_url
+    release.set()
+    assert configured.jwks("CN-GACC") == KEYS  # off the loop: fetched and waited for
+    release.clear()
+    configured._jwks = {k: (t - 3601, keys) for k, (t, keys) in configured._jwks.items()}
+    # An hour later: the keys held still hold, and are fetched again behind the answer.
+    assert _on_a_loop(lambda: configured.jwks("CN-GACC")) == KEYS
+    assert configured._jwks_fetching == {"CN-GACC"}
+    # A key of theirs not in those (refresh) is never answered from them: not checked yet.
+    configured._jwks = {k: (t - 61, keys) for k, (t, keys) in configured._jwks.items()}
+    with pytest.raises(customs_config.ConfigError, match="being fetched"):
+        _on_a_loop(lambda: configured.jwks("CN-GACC", refresh=True))
+    release.set()
+    _fetched(configured)
+    assert len(asked) == 2  # the first and the hour's: the refresh found that one running
+
+
+def test_each_server_process_fetches_the_keys_before_pages_ask(held_jwks_url):
+    configured, release, asked = held_jwks_url
+    release.set()
+    configured.fetch_keys_in_background()  # what `originlink serve` does as a worker starts
+    _fetched(configured)
+    assert _on_a_loop(lambda: configured.jwks("CN-GACC")) == KEYS
+    assert asked == ["/jwks.json"]

@@ -14,6 +14,7 @@ resolved when first used.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -190,6 +191,7 @@ class Configured:
         self._lock = threading.Lock()
         self._jwks: dict[str, tuple[float, dict]] = {}
         self._jwks_failed: dict[str, float] = {}  # body id -> when its keys last failed to come
+        self._jwks_fetching: set[str] = set()  # body ids whose keys a thread is fetching
 
     @property
     def forwarder(self) -> Forwarder:
@@ -225,7 +227,14 @@ class Configured:
         an hour (`refresh`: fetch again now, at most once a minute — a new key of theirs).
         When the fetch fails, keys fetched before are still used (their signatures do not
         stop holding because the URL is down); without any, a failure is remembered for a
-        minute, so pages do not each wait on a dead URL."""
+        minute, so pages do not each wait on a dead URL.
+
+        On an event loop's thread (`originlink serve` answers SQLite reads there, asgi.py) the
+        keys are never waited for: that would stall every connection of the process for as
+        long as the body's URL takes. They are fetched by a thread of their own instead, and
+        meanwhile the keys held are used — or, with none, or when a new key of theirs is
+        asked for, a ConfigError says they are being fetched (the endorsement is then "not
+        checked right now", never "not valid")."""
         body = self.config.issuing_bodies.get(body_id)
         if body is None:
             raise ConfigError(f"{body_id}: not a configured issuing body")
@@ -241,16 +250,51 @@ class Configured:
                 if keys is not None:
                     return keys
                 raise ConfigError(f"{body.jwks_url}: its keys could not be read a moment ago")
+        if _on_event_loop():
+            self.fetch_keys_in_background(body_id)
+            if keys is None or refresh:
+                raise ConfigError(f"{body.jwks_url}: its keys are being fetched")
+            return keys
+        return self._fetch(body_id, body.jwks_url, now, keys)
+
+    def fetch_keys_in_background(self, *body_ids: str) -> None:
+        """Fetch these bodies' keys (all with a `jwks_url` when none is named) in a thread,
+        one at a time per body; what it gets is kept as `jwks` keeps it."""
+        bodies = self.config.issuing_bodies
+        for body_id in body_ids or [i for i, b in bodies.items() if b.jwks_url]:
+            url = bodies[body_id].jwks_url
+            with self._lock:
+                if body_id in self._jwks_fetching:
+                    continue
+                self._jwks_fetching.add(body_id)
+                keys = self._jwks.get(body_id, (0.0, None))[1]
+            threading.Thread(
+                target=self._fetch_then_done,
+                args=(body_id, url, keys),
+                name=f"originlink-jwks-{body_id}",
+                daemon=True,
+            ).start()
+
+    def _fetch_then_done(self, body_id: str, url: str, keys: dict | None) -> None:
+        try:
+            self._fetch(body_id, url, time.monotonic(), keys)
+        except ConfigError:
+            pass  # remembered as a failure by _fetch
+        finally:
+            with self._lock:
+                self._jwks_fetching.discard(body_id)
+
+    def _fetch(self, body_id: str, url: str, now: float, keys: dict | None) -> dict:
         from urllib3.exceptions import HTTPError  # (the Lambda bundle takes it from boto3's)
 
         try:
-            fetched = _fetch_jwks(body.jwks_url)
+            fetched = _fetch_jwks(url)
         except (ConfigError, HTTPError) as exc:
             with self._lock:
                 self._jwks_failed[body_id] = now
             if keys is not None:
                 return keys
-            raise ConfigError(f"{body.jwks_url}: its keys could not be read ({exc})") from exc
+            raise ConfigError(f"{url}: its keys could not be read ({exc})") from exc
         with self._lock:
             self._jwks[body_id] = (now, fetched)
             self._jwks_failed.pop(body_id, None)
@@ -281,6 +325,15 @@ class Configured:
                 for body_id, b in sorted(self.config.issuing_bodies.items())
             },
         }
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs an asyncio event loop (the request is answered inline)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _fetch_jwks(url: str) -> dict:
