@@ -215,7 +215,6 @@ def test_on_an_event_loop_keys_held_serve_while_they_are_fetched_again(held_jwks
     assert _on_a_loop(lambda: configured.jwks("CN-GACC")) == KEYS
     assert configured._jwks_fetching == {"CN-GACC"}
     # A key of theirs not in those (refresh) is never answered from them: not checked yet.
-    configured._jwks = {k: (t - 61, keys) for k, (t, keys) in configured._jwks.items()}
     with pytest.raises(customs_config.ConfigError, match="being fetched"):
         _on_a_loop(lambda: configured.jwks("CN-GACC", refresh=True))
     release.set()
