@@ -8,6 +8,11 @@ sending its headers has no deadline at all: one byte every few seconds holds it 
 the headers must be complete within `header_timeout` of the connection (or of the first byte of
 the next request on a kept-alive one), or the server answers 408 and closes. The body's
 deadline is the ASGI adapter's (asgi.py), which reads it.
+
+Uvicorn writes an answer's head and its body to the socket separately: two system calls, two
+segments on the wire, and a client that wakes twice. Here the writes of one turn of the event
+loop go out as one (`_OneWrite`): at the end of the answer, when the connection closes, or at
+the loop's next turn for anything else.
 """
 
 from __future__ import annotations
@@ -46,6 +51,40 @@ def _closing_problem(status: int, title: str, code: str, detail: str) -> bytes:
     return head.encode("ascii") + body
 
 
+class _OneWrite:
+    """The connection's transport, with what is written kept until `flush` — called when the
+    answer is complete, before closing, and at the event loop's next turn in any case."""
+
+    __slots__ = ("transport", "loop", "pending", "scheduled")
+
+    def __init__(self, transport, loop):
+        self.transport = transport
+        self.loop = loop
+        self.pending: list[bytes] = []
+        self.scheduled = False
+
+    def write(self, data: bytes) -> None:
+        self.pending.append(data)
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        if self.pending:
+            data = b"".join(self.pending)
+            self.pending.clear()
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str):  # is_closing, get_extra_info, pause_reading, ...
+        return getattr(self.transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     limits = ConnectionLimits()
     balance: ConnectionBalance | None = None  # the count of connections shared with the others
@@ -67,7 +106,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport) -> None:
         self._header_timer = None
         self._header_bytes = 0
-        super().connection_made(transport)
+        super().connection_made(_OneWrite(transport, self.loop))
         self._await_headers()
         if len(self.connections) > self.limits.max_connections:
             self._shed()
@@ -106,6 +145,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
+        self.transport.flush()  # the answer's head and body, in one write
         super().on_response_complete()
         if self.timeout_keep_alive_task is not None:  # now idle, kept alive
             self._idle[self] = None
