@@ -10,9 +10,13 @@ the next request on a kept-alive one), or the server answers 408 and closes. The
 deadline is the ASGI adapter's (asgi.py), which reads it.
 
 Uvicorn writes an answer's head and its body to the socket separately: two system calls, two
-segments on the wire, and a client that wakes twice. Here the writes of one turn of the event
-loop go out as one (`_OneWrite`): at the end of the answer, when the connection closes, or at
-the loop's next turn for anything else.
+segments on the wire, and a client that wakes twice. Here what a connection is given to write
+in one turn of the event loop goes out in one write, at the loop's next turn (or as the
+connection closes): `_OneWrite`. Waiting for the next turn, rather than writing as each answer
+completes, also lets the answers of one turn go out together, so the clients are not woken —
+and the server preempted — between them: on two cores, at 64 connections, JSON verification
+went from ~6,800 to 8,000–8,700 answers a second, the system time and the client's CPU time
+halved (docs/reliability.md, "Tail latency").
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ def _closing_problem(status: int, title: str, code: str, detail: str) -> bytes:
 
 
 class _OneWrite:
-    """The connection's transport, with what is written kept until `flush` — called when the
-    answer is complete, before closing, and at the event loop's next turn in any case."""
+    """The connection's transport, with what is written kept until `flush`: at the event
+    loop's next turn, or before closing."""
 
     __slots__ = ("transport", "loop", "pending", "scheduled")
 
@@ -145,7 +149,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
-        self.transport.flush()  # the answer's head and body, in one write
         super().on_response_complete()
         if self.timeout_keep_alive_task is not None:  # now idle, kept alive
             self._idle[self] = None

@@ -1,6 +1,7 @@
 """The hardened protocol (connection_guard.py) writes each answer — head and body — to the
-socket in one write, where uvicorn writes them in two; and what it holds is never lost: an
-answer that closes its connection, a 100 Continue, a refusal all still reach the client.
+socket in one write at the event loop's next turn, where uvicorn writes them in two at once;
+and what it holds is never lost: an answer that closes its connection, a 100 Continue, a
+refusal all still reach the client.
 A real uvicorn protocol on a real socket; the transport is watched, not replaced."""
 
 from __future__ import annotations
