@@ -32,6 +32,7 @@ ORIGINLINK_WEBHOOK_NETWORKS  public (default: exporters' webhooks may not point 
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -42,6 +43,16 @@ ENVIRONMENTS = ("production", "demo")
 
 class SandboxUnavailable(RuntimeError):
     """Sandbox signing is not configured on this deployment."""
+
+
+@functools.lru_cache(maxsize=8)
+def _origin_and_host(public_url: str | None) -> tuple[str, str]:
+    """Parsed once per configured URL, not on every request (the Host check reads both)."""
+    from originlink.links import public_origin
+    from originlink.links.urls import host_of
+
+    origin = public_origin(public_url)
+    return origin, host_of(origin)
 
 
 @dataclass
@@ -84,9 +95,7 @@ class Settings:
     @property
     def origin(self) -> str:
         """The public origin, `scheme://host[:port]` (links, issuer, status URLs)."""
-        from originlink.links import public_origin
-
-        return public_origin(self.public_url)
+        return _origin_and_host(self.public_url)[0]
 
     @property
     def production(self) -> bool:
@@ -97,9 +106,7 @@ class Settings:
     @property
     def host(self) -> str:
         """`host[:port]` the public origin answers on (what Host must say)."""
-        from originlink.links.urls import host_of
-
-        return host_of(self.origin)
+        return _origin_and_host(self.public_url)[1]
 
     @classmethod
     def from_env(cls, env=None) -> Settings:

@@ -85,33 +85,3 @@ def test_unknown_route_with_non_ascii_authorization_is_a_404(wsgi):
     )
     assert status == 404 and headers["Content-Type"] == "application/problem+json"
     assert json.loads(payload)["code"] == "not_found"
-
-
-def test_the_route_index_matches_as_chalice_does():
-    """gateway._RouteIndex (routes split once) against Chalice's own matcher: for a path made
-    from every route of the app, with and without a trailing slash and a query, the same route
-    and the same parameters; an unknown path is refused by both."""
-    from chalice.local import RouteMatcher
-
-    from originlink_service.app import app
-    from originlink_service.gateway import _RouteIndex
-
-    routes = list(app.routes)
-    ours, chalice = _RouteIndex(routes), RouteMatcher(routes)
-    for route in routes:
-        concrete = "/".join(
-            f"x{i}" if p.startswith("{") else p for i, p in enumerate(route.split("/"))
-        )
-        for url in (concrete, concrete + "/", concrete + "?a=1&b=&a=2"):
-            got, want = ours.match_route(url), chalice.match_route(url)
-            assert got.route == want.route, url
-            # Chalice's captures carry stray ones from routes that failed half-way; the
-            # route's own parameters are what reach the view.
-            assert got.captured == {k: want.captured[k] for k in got.captured}, url
-            assert set(got.captured) == {p[1:-1] for p in want.route.split("/") if "{" in p}
-            assert got.query_params == want.query_params, url
-    for url in ("/no/such/route/here/at/all", "/v1/certificates/a/b/c/d/e"):
-        with pytest.raises(ValueError):
-            chalice.match_route(url)
-        with pytest.raises(ValueError):
-            ours.match_route(url)
