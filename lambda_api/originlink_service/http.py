@@ -4,6 +4,7 @@ documents."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -135,6 +136,7 @@ def _split_host(host: str) -> tuple[str, str]:
     return host, ""
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of what clients send, asked per request
 def host_is_ours(host: str | None, configured: str, scheme: str) -> bool:
     """Whether a request's Host names the configured public origin (`configured` is its
     `host[:port]`). Nothing is built from Host: links, issuer and status URLs come from the

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from stdnum.iso7064 import mod_37_2
@@ -112,6 +113,7 @@ def public_id(text: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+@functools.lru_cache(maxsize=4096)  # ids are looked up again and again (QR scans, polling)
 def resolve(text: str) -> str:
     """A stored public id from either form found in links: the short code (27 characters,
     checked) or the stored base64url id itself (22 characters). Raises `InvalidCode`."""
