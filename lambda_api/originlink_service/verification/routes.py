@@ -21,6 +21,7 @@ from ..http import json_body, published_document
 from ..problems import ApiProblem
 from ..settings import context
 from . import i18n, pages, verifier
+from .checks import access_code_matches, is_statement
 
 verification = Blueprint(__name__)
 
@@ -87,8 +88,6 @@ def _etag_matches(etag: str) -> bool:
 def _access(record) -> str:
     """Who is asking: `owner` (the exporter's own key), `code` (the right access code),
     `denied` (a code that unlocks nothing) or `public`."""
-    from .checks import access_code_matches, is_statement
-
     if is_statement(record):  # all of an origin statement is public: one view for everyone
         return "public"
     code = _headers().get("x-access-code")
